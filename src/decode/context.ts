@@ -1,0 +1,239 @@
+// Trace context found in a log record: its own ids (per dialect) and ids propagated to it (headers, carriers).
+import type { Flat } from "./flatten.js";
+import {
+  datadogTraceId,
+  decimalToHex16,
+  normalizeHexId,
+  normalizeSpanId,
+  normalizeTraceId,
+  type PropagatedContext,
+  parseB3Single,
+  parseCloudTraceContext,
+  parseTraceparent,
+  parseUberTraceId,
+  parseXRay,
+} from "./ids.js";
+
+export interface ContextIds {
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  idSource?: string;
+  /** Keys whose values became ids, left out of attributes. */
+  consumed: string[];
+}
+
+type Normalize = (v: unknown) => string | undefined;
+
+interface OwnDialect {
+  name: string;
+  /** Only applies when this key is present (LangChain's `trace_id` is not OTel's). */
+  requires?: string;
+  trace: string;
+  span?: string;
+  alt?: string;
+  parent?: string;
+  traceNorm: Normalize;
+  spanNorm: Normalize;
+}
+
+const gcpTrace: Normalize = (v) =>
+  typeof v === "string" ? normalizeTraceId(v.replace(/^projects\/[^/]+\/traces\//, "")) : undefined;
+const xrayTrace: Normalize = (v) => (typeof v === "string" ? parseXRay(v)?.traceId : undefined);
+const runId: Normalize = (v) => normalizeHexId(v, [32]);
+/** Span ids are 16 hex; opaque 32-hex (UUID) span ids are kept for frameworks such as LangChain. */
+const anySpanId: Normalize = (v) => normalizeHexId(v, [16, 32]);
+
+/** Dialects in priority order; the first whose trace (or span) key is present wins (FORMATS.md). */
+const OWN_DIALECTS: OwnDialect[] = [
+  {
+    name: "langchain",
+    requires: "run_id",
+    trace: "trace_id",
+    span: "run_id",
+    parent: "parent_run_id",
+    traceNorm: runId,
+    spanNorm: runId,
+  },
+  {
+    name: "trace_id",
+    trace: "trace_id",
+    span: "span_id",
+    parent: "parent_span_id",
+    traceNorm: normalizeTraceId,
+    spanNorm: anySpanId,
+  },
+  {
+    name: "traceId",
+    trace: "traceId",
+    span: "spanId",
+    parent: "parentSpanId",
+    traceNorm: normalizeTraceId,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "otelTraceID",
+    trace: "otelTraceID",
+    span: "otelSpanID",
+    traceNorm: normalizeTraceId,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "traceID",
+    trace: "traceID",
+    span: "spanID",
+    traceNorm: normalizeTraceId,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "TraceID",
+    trace: "TraceID",
+    span: "SpanID",
+    traceNorm: normalizeTraceId,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "ecs",
+    trace: "trace.id",
+    span: "span.id",
+    alt: "transaction.id",
+    traceNorm: normalizeTraceId,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "serilog",
+    trace: "@tr",
+    span: "@sp",
+    traceNorm: normalizeTraceId,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "gcp",
+    trace: "logging.googleapis.com/trace",
+    span: "logging.googleapis.com/spanId",
+    traceNorm: gcpTrace,
+    spanNorm: normalizeSpanId,
+  },
+  {
+    name: "datadog",
+    trace: "dd.trace_id",
+    span: "dd.span_id",
+    traceNorm: datadogTraceId,
+    spanNorm: decimalToHex16,
+  },
+  { name: "x-ray", trace: "xray_trace_id", traceNorm: xrayTrace, spanNorm: normalizeSpanId },
+  {
+    name: "traceparent",
+    trace: "traceparent",
+    traceNorm: (v) => (typeof v === "string" ? parseTraceparent(v)?.traceId : undefined),
+    spanNorm: normalizeSpanId,
+  },
+];
+
+/** Header names whose values carry a context propagated from the caller (matched on the last key segment). */
+const PROPAGATION_HEADERS: Record<string, (v: string) => PropagatedContext | undefined> = {
+  traceparent: parseTraceparent,
+  "x-amzn-trace-id": parseXRay,
+  b3: parseB3Single,
+  "uber-trace-id": parseUberTraceId,
+  "x-cloud-trace-context": parseCloudTraceContext,
+};
+
+function ownContext(flat: Flat, out: ContextIds): void {
+  for (const d of OWN_DIALECTS) {
+    if (d.requires && flat[d.requires] === undefined) continue;
+    const rawTrace = flat[d.trace];
+    const rawSpan = d.span ? (flat[d.span] ?? (d.alt ? flat[d.alt] : undefined)) : undefined;
+    if (rawTrace === undefined && rawSpan === undefined) continue;
+    const traceId = d.traceNorm(rawTrace);
+    const spanId =
+      d.name === "traceparent" ? parseTraceparent(String(rawTrace))?.spanId : d.spanNorm(rawSpan);
+    if (!traceId && !spanId) continue;
+    if (traceId) out.traceId = traceId;
+    if (spanId) out.spanId = spanId;
+    const parent = d.parent ? d.spanNorm(flat[d.parent]) : undefined;
+    if (parent) out.parentSpanId = parent;
+    out.idSource = d.name;
+    out.consumed.push(d.trace);
+    if (d.span) out.consumed.push(d.span);
+    if (d.parent) out.consumed.push(d.parent);
+    return;
+  }
+}
+
+/** A context propagated to this record (a received traceparent, request headers): names the caller's span. */
+function propagatedContext(flat: Flat): { ctx: PropagatedContext; key: string } | undefined {
+  let b3Prefix: string | undefined;
+  for (const key in flat) {
+    const dot = key.lastIndexOf(".");
+    if (dot < 0 && key === "traceparent") continue; // a top-level traceparent is the record's own
+    const last = (dot < 0 ? key : key.slice(dot + 1)).toLowerCase();
+    const parse = PROPAGATION_HEADERS[last];
+    const value = flat[key];
+    if (parse && typeof value === "string") {
+      const ctx = parse(value);
+      if (ctx) return { ctx, key };
+    }
+    if (last === "x-b3-traceid") b3Prefix = key.slice(0, dot + 1);
+  }
+  if (b3Prefix === undefined) return undefined;
+  // B3 multi-header: sibling keys under the same prefix, any case.
+  const sibling = (name: string): unknown => {
+    for (const key in flat) {
+      if (key.startsWith(b3Prefix!) && key.slice(b3Prefix!.length).toLowerCase() === name)
+        return flat[key];
+    }
+    return undefined;
+  };
+  const traceId = normalizeTraceId(sibling("x-b3-traceid"));
+  const spanId = normalizeSpanId(sibling("x-b3-spanid"));
+  if (!traceId) return undefined;
+  return {
+    ctx: spanId ? { traceId, spanId, dialect: "b3" } : { traceId, dialect: "b3" },
+    key: `${b3Prefix}X-B3-TraceId`,
+  };
+}
+
+export interface FieldOverrides {
+  trace?: string;
+  span?: string;
+  parent?: string;
+}
+
+/** In-house id fields named on the command line: hex is normalized, anything else kept as an opaque id. */
+function overrideId(flat: Flat, key: string | undefined, hex: Normalize): string | undefined {
+  if (!key) return undefined;
+  const v = flat[key];
+  if (v === undefined || v === "") return undefined;
+  return hex(v) ?? decimalToHex16(v) ?? String(v);
+}
+
+export function extractContext(flat: Flat, overrides: FieldOverrides): ContextIds {
+  const out: ContextIds = { consumed: [] };
+  const traceId = overrideId(flat, overrides.trace, normalizeTraceId);
+  const spanId = overrideId(flat, overrides.span, anySpanId);
+  const parentSpanId = overrideId(flat, overrides.parent, anySpanId);
+  if (traceId || spanId) {
+    if (traceId) out.traceId = traceId;
+    if (spanId) out.spanId = spanId;
+    if (parentSpanId) out.parentSpanId = parentSpanId;
+    out.idSource = "override";
+  } else ownContext(flat, out);
+  const propagated = propagatedContext(flat);
+  if (propagated) {
+    const { ctx, key } = propagated;
+    if (!out.traceId && !out.spanId) {
+      out.traceId = ctx.traceId;
+      out.idSource = `${ctx.dialect}@${key}`;
+      if (ctx.spanId) out.parentSpanId = ctx.spanId;
+    } else if (
+      out.traceId === ctx.traceId &&
+      ctx.spanId &&
+      ctx.spanId !== out.spanId &&
+      !out.parentSpanId
+    ) {
+      out.parentSpanId = ctx.spanId;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,170 @@
+// OTLP/JSON batches (collector file exporter, OTLP/HTTP JSON): one line fans out to many records (FORMATS.md §1.2).
+import type { LogRecord, SpanFacts, SpanStatus } from "../../model.js";
+import { unixNanoInstant } from "../../util/instant.js";
+import { levelFromText, otelSeverityLevel } from "../fields.js";
+import type { Scalar } from "../flatten.js";
+import { normalizeSpanId, normalizeTraceId } from "../ids.js";
+import { type DecodeContext, type Decoder, isObject, isSafeKey, messageText } from "../record.js";
+
+/** Reads a field in its camelCase or snake_case spelling (the collector accepts both). */
+function field(o: Record<string, unknown>, camel: string): unknown {
+  if (camel in o) return o[camel];
+  return o[camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
+}
+
+function list(o: Record<string, unknown>, camel: string): Record<string, unknown>[] {
+  const v = field(o, camel);
+  return Array.isArray(v) ? v.filter(isObject) : [];
+}
+
+/** OTLP AnyValue → plain JSON value. */
+export function anyValue(v: unknown): unknown {
+  if (!isObject(v)) return v;
+  if ("stringValue" in v || "string_value" in v) return field(v, "stringValue");
+  if ("intValue" in v || "int_value" in v) {
+    const n = field(v, "intValue");
+    return typeof n === "string" && Number.isSafeInteger(Number(n)) ? Number(n) : n;
+  }
+  if ("doubleValue" in v || "double_value" in v) return Number(field(v, "doubleValue"));
+  if ("boolValue" in v || "bool_value" in v) return field(v, "boolValue");
+  if ("bytesValue" in v || "bytes_value" in v) return field(v, "bytesValue");
+  const arr = field(v, "arrayValue");
+  if (isObject(arr)) return list(arr, "values").map(anyValue);
+  const kv = field(v, "kvlistValue");
+  if (isObject(kv)) return keyValues(list(kv, "values"));
+  return undefined;
+}
+
+/** OTLP `[{key, value}]` attributes → flat record of scalars. */
+export function keyValues(items: Record<string, unknown>[]): Record<string, Scalar> {
+  const out: Record<string, Scalar> = Object.create(null);
+  for (const item of items) {
+    const key = item.key;
+    if (!isSafeKey(key)) continue;
+    const v = anyValue(item.value);
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[key] = v;
+    else if (v !== undefined && v !== null) out[key] = JSON.stringify(v);
+  }
+  return out;
+}
+
+function resourceService(resource: unknown): string | undefined {
+  if (!isObject(resource)) return undefined;
+  const name = keyValues(list(resource, "attributes"))["service.name"];
+  return typeof name === "string" ? name : undefined;
+}
+
+const KIND_NAMES = ["unspecified", "internal", "server", "client", "producer", "consumer"];
+
+/** Span kind from an int or a ProtoJSON enum name (`SPAN_KIND_SERVER`). */
+export function spanKind(v: unknown): string | undefined {
+  if (typeof v === "number") return KIND_NAMES[v];
+  if (typeof v === "string") return v.replace(/^(SPAN_KIND_|SpanKind\.)/i, "").toLowerCase();
+  return undefined;
+}
+
+/** Status code from an int, ProtoJSON enum (`STATUS_CODE_ERROR`) or SDK spelling (`ERROR`, `Error`). */
+export function spanStatus(v: unknown): SpanStatus {
+  if (v === 2 || (typeof v === "string" && /error$/i.test(v))) return "error";
+  if (v === 1 || (typeof v === "string" && /ok$/i.test(v))) return "ok";
+  return "unset";
+}
+
+function decodeLogRecord(
+  lr: Record<string, unknown>,
+  service: string | undefined,
+  ctx: DecodeContext,
+): LogRecord {
+  const severity = field(lr, "severityNumber");
+  const text = field(lr, "severityText");
+  const level =
+    (typeof severity === "number" ? otelSeverityLevel(severity) : undefined) ??
+    (typeof text === "string" ? levelFromText(text) : undefined) ??
+    "info";
+  const record: LogRecord = {
+    source: ctx.source,
+    line: ctx.line,
+    level,
+    message: messageText(anyValue(field(lr, "body"))),
+    attributes: keyValues(list(lr, "attributes")),
+  };
+  const time =
+    unixNanoInstant(field(lr, "timeUnixNano") as string) ??
+    unixNanoInstant(field(lr, "observedTimeUnixNano") as string);
+  if (time) record.time = time;
+  if (service) record.service = service;
+  const traceId = normalizeTraceId(field(lr, "traceId"));
+  const spanId = normalizeSpanId(field(lr, "spanId"));
+  if (traceId) record.traceId = traceId;
+  if (spanId) record.spanId = spanId;
+  if (traceId || spanId) record.idSource = "otlp";
+  return record;
+}
+
+function decodeSpan(
+  s: Record<string, unknown>,
+  service: string | undefined,
+  ctx: DecodeContext,
+): LogRecord | undefined {
+  const start = unixNanoInstant(field(s, "startTimeUnixNano") as string);
+  const traceId = normalizeTraceId(field(s, "traceId"));
+  const spanId = normalizeSpanId(field(s, "spanId"));
+  if (!start || !traceId || !spanId) return undefined;
+  const status = isObject(s.status) ? s.status : {};
+  const name = typeof s.name === "string" ? s.name : "";
+  const facts: SpanFacts = { name, start, status: spanStatus(status.code) };
+  const end = unixNanoInstant(field(s, "endTimeUnixNano") as string);
+  if (end) facts.end = end;
+  const kind = spanKind(s.kind);
+  if (kind) facts.kind = kind;
+  if (typeof status.message === "string" && status.message) facts.statusMessage = status.message;
+  const record: LogRecord = {
+    source: ctx.source,
+    line: ctx.line,
+    time: start,
+    level: facts.status === "error" ? "error" : "info",
+    message: name,
+    traceId,
+    spanId,
+    idSource: "otlp",
+    span: facts,
+    attributes: keyValues(list(s, "attributes")),
+  };
+  const parent = normalizeSpanId(field(s, "parentSpanId"));
+  if (parent) record.parentSpanId = parent;
+  if (service) record.service = service;
+  return record;
+}
+
+export const otlpLogs: Decoder = {
+  name: "otlp-logs",
+  detect: (o) => "resourceLogs" in o || "resource_logs" in o,
+  decode(o, ctx) {
+    const out: LogRecord[] = [];
+    for (const rl of list(o, "resourceLogs")) {
+      const service = resourceService(rl.resource);
+      for (const sl of [...list(rl, "scopeLogs"), ...list(rl, "instrumentationLibraryLogs")]) {
+        for (const lr of list(sl, "logRecords")) out.push(decodeLogRecord(lr, service, ctx));
+      }
+    }
+    return out;
+  },
+};
+
+export const otlpSpans: Decoder = {
+  name: "otlp-spans",
+  detect: (o) => "resourceSpans" in o || "resource_spans" in o,
+  decode(o, ctx) {
+    const out: LogRecord[] = [];
+    for (const rs of list(o, "resourceSpans")) {
+      const service = resourceService(rs.resource);
+      for (const ss of [...list(rs, "scopeSpans"), ...list(rs, "instrumentationLibrarySpans")]) {
+        for (const s of list(ss, "spans")) {
+          const record = decodeSpan(s, service, ctx);
+          if (record) out.push(record);
+        }
+      }
+    }
+    return out;
+  },
+};

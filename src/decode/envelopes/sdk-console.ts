@@ -1,0 +1,161 @@
+// Spans printed by the OpenTelemetry SDKs' console/stdout exporters (FORMATS.md §1.4).
+import type { LogRecord, SpanFacts } from "../../model.js";
+import { parseTimeValue } from "../../util/instant.js";
+import { flatten } from "../flatten.js";
+import { decodeGeneric } from "../generic.js";
+import { normalizeSpanId, normalizeTraceId } from "../ids.js";
+import { type DecodeContext, type Decoder, isObject, isSafeKey } from "../record.js";
+import { spanKind, spanStatus } from "./otlp.js";
+
+interface SpanParts {
+  traceId: unknown;
+  spanId: unknown;
+  parentSpanId: unknown;
+  name: unknown;
+  start: unknown;
+  end: unknown;
+  kind: unknown;
+  status: unknown;
+  statusMessage: unknown;
+  service: unknown;
+  attributes: unknown;
+}
+
+type Normalize = (v: unknown) => string | undefined;
+const W3C_IDS = { traceId: normalizeTraceId, spanId: normalizeSpanId };
+
+/** Builds a span record from the parts every span exporter has, each in its own spelling. */
+export function spanRecord(
+  p: SpanParts,
+  ctx: DecodeContext,
+  idSource: string,
+  ids: { traceId: Normalize; spanId: Normalize } = W3C_IDS,
+): LogRecord[] {
+  const traceId = ids.traceId(p.traceId);
+  const spanId = ids.spanId(p.spanId);
+  const start = parseTimeValue(p.start);
+  if ((!traceId && !p.parentSpanId) || !spanId || !start) return [];
+  const name = typeof p.name === "string" ? p.name : "";
+  const facts: SpanFacts = { name, start, status: spanStatus(p.status) };
+  const end = parseTimeValue(p.end);
+  if (end) facts.end = end;
+  const kind = spanKind(p.kind);
+  if (kind) facts.kind = kind;
+  if (typeof p.statusMessage === "string" && p.statusMessage) facts.statusMessage = p.statusMessage;
+  const record: LogRecord = {
+    source: ctx.source,
+    line: ctx.line,
+    time: start,
+    level: facts.status === "error" ? "error" : "info",
+    message: name,
+    spanId,
+    idSource,
+    span: facts,
+    attributes: isObject(p.attributes) ? flatten(p.attributes) : {},
+  };
+  if (traceId) record.traceId = traceId;
+  const parent = ids.spanId(p.parentSpanId);
+  if (parent) record.parentSpanId = parent;
+  if (typeof p.service === "string" && p.service) record.service = p.service;
+  return [record];
+}
+
+/** The first exception event's message, for spans whose status has no description. */
+function exceptionMessage(events: unknown): string | undefined {
+  if (!Array.isArray(events)) return undefined;
+  for (const e of events) {
+    if (isObject(e) && e.name === "exception" && isObject(e.attributes)) {
+      const m = e.attributes["exception.message"];
+      if (typeof m === "string") return m;
+    }
+  }
+  return undefined;
+}
+
+export const pythonConsoleSpan: Decoder = {
+  name: "python-console-span",
+  detect: (o) => isObject(o.context) && "start_time" in o && "name" in o,
+  decode(o, ctx) {
+    const c = o.context as Record<string, unknown>;
+    const status = isObject(o.status) ? o.status : {};
+    const resource =
+      isObject(o.resource) && isObject(o.resource.attributes) ? o.resource.attributes : {};
+    return spanRecord(
+      {
+        traceId: c.trace_id,
+        spanId: c.span_id,
+        parentSpanId: o.parent_id,
+        name: o.name,
+        start: o.start_time,
+        end: o.end_time,
+        kind: o.kind,
+        status: status.status_code,
+        statusMessage: status.description ?? exceptionMessage(o.events),
+        service: resource["service.name"],
+        attributes: o.attributes,
+      },
+      ctx,
+      "python-console",
+    );
+  },
+};
+
+/** Go `[{Key, Value:{Type, Value}}]` attributes → plain object. */
+function goKeyValues(v: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!Array.isArray(v)) return out;
+  for (const kv of v) {
+    if (isObject(kv) && isSafeKey(kv.Key) && isObject(kv.Value)) out[kv.Key] = kv.Value.Value;
+  }
+  return out;
+}
+
+export const goStdoutTrace: Decoder = {
+  name: "go-stdouttrace",
+  detect: (o) => isObject(o.SpanContext) && "StartTime" in o,
+  decode(o, ctx) {
+    const sc = o.SpanContext as Record<string, unknown>;
+    const parent = isObject(o.Parent) ? o.Parent : {};
+    const status = isObject(o.Status) ? o.Status : {};
+    return spanRecord(
+      {
+        traceId: sc.TraceID,
+        spanId: sc.SpanID,
+        parentSpanId: parent.SpanID,
+        name: o.Name,
+        start: o.StartTime,
+        end: o.EndTime,
+        kind: o.SpanKind,
+        status: status.Code,
+        statusMessage: status.Description,
+        service: goKeyValues(o.Resource)["service.name"],
+        attributes: goKeyValues(o.Attributes),
+      },
+      ctx,
+      "go-stdouttrace",
+    );
+  },
+};
+
+export const goStdoutLog: Decoder = {
+  name: "go-stdoutlog",
+  detect: (o) => "SeverityText" in o && "Body" in o && "ObservedTimestamp" in o,
+  decode(o, ctx) {
+    const body = isObject(o.Body) ? o.Body.Value : o.Body;
+    const resource = goKeyValues(o.Resource);
+    const attributes = goKeyValues(o.Attributes);
+    // The generic decoder reads the rest once Go's typed wrappers are unwrapped.
+    const plain: Record<string, unknown> = {
+      Timestamp: o.Timestamp,
+      ObservedTimestamp: o.ObservedTimestamp,
+      Severity: o.Severity,
+      SeverityText: o.SeverityText,
+      Body: body,
+      TraceID: o.TraceID,
+      SpanID: o.SpanID,
+      "service.name": resource["service.name"],
+      ...attributes,
+    };
+    return [decodeGeneric(plain, ctx)];
+  },
+};

@@ -1,0 +1,227 @@
+// Where time, level, message and service live across logging libraries (FORMATS.md §2–§7, §10, §11).
+import type { Instant, Level } from "../model.js";
+import { epochSecondsFloat, fromSecondsNanos, parseTimeValue } from "../util/instant.js";
+import type { Flat } from "./flatten.js";
+
+export const TIME_KEYS = [
+  "@timestamp",
+  "timestamp",
+  "time",
+  "ts",
+  "@t",
+  "T",
+  "Timestamp",
+  "t.$date",
+  "date",
+  "datetime",
+  "_timestamp",
+  "eventTime",
+  "timeUnixNano",
+  "observedTimeUnixNano",
+  "ObservedTimestamp",
+  "isoTime",
+  "asctime",
+  "published_date",
+] as const;
+
+/** Reads the record's time from the first time-like field that parses; returns the key used. */
+export function pickTime(flat: Flat): { time: Instant; key: string } | undefined {
+  for (const key of TIME_KEYS) {
+    const v = flat[key];
+    if (v === undefined) continue;
+    const time = parseTimeValue(v);
+    if (time) return { time, key };
+  }
+  const seconds = flat["timestamp.seconds"] ?? flat["timestamp.epochSecond"];
+  if (seconds !== undefined) {
+    return {
+      time: fromSecondsNanos(Number(seconds), Number(flat["timestamp.nanos"] ?? 0)),
+      key: "timestamp",
+    };
+  }
+  if (flat["instant.epochSecond"] !== undefined) {
+    const nanos = Number(flat["instant.nanoOfSecond"] ?? 0);
+    return { time: fromSecondsNanos(Number(flat["instant.epochSecond"]), nanos), key: "instant" };
+  }
+  if (typeof flat.created === "number")
+    return { time: epochSecondsFloat(flat.created), key: "created" };
+  return undefined;
+}
+
+export const LEVEL_KEYS = [
+  "level",
+  "log.level",
+  "severity",
+  "levelname",
+  "severityText",
+  "severity_text",
+  "SeverityText",
+  "@l",
+  "L",
+  "s",
+  "lvl",
+  "loglevel",
+  "log_level",
+  "levelno",
+  "severityNumber",
+  "severity_number",
+  "Severity",
+] as const;
+
+const LEVEL_WORDS: Record<string, Level> = {
+  trace: "trace",
+  trc: "trace",
+  silly: "trace",
+  verbose: "debug",
+  finest: "trace",
+  finer: "debug",
+  fine: "debug",
+  debug: "debug",
+  dbg: "debug",
+  http: "debug",
+  info: "info",
+  information: "info",
+  informational: "info",
+  notice: "info",
+  default: "info",
+  config: "info",
+  warn: "warn",
+  warning: "warn",
+  wrn: "warn",
+  error: "error",
+  err: "error",
+  eror: "error",
+  severe: "error",
+  fatal: "fatal",
+  critical: "fatal",
+  crit: "fatal",
+  alert: "fatal",
+  emergency: "fatal",
+  emerg: "fatal",
+  panic: "fatal",
+  dpanic: "fatal",
+  // Single letters: MongoDB `s`, zap dev `L` initials, Serilog-style abbreviations.
+  t: "trace",
+  d: "debug",
+  i: "info",
+  w: "warn",
+  e: "error",
+  f: "fatal",
+  c: "fatal",
+};
+
+/** pino/bunyan numbers (10..60). */
+function nodeLevel(n: number): Level {
+  if (n >= 60) return "fatal";
+  if (n >= 50) return "error";
+  if (n >= 40) return "warn";
+  if (n >= 30) return "info";
+  if (n >= 20) return "debug";
+  return "trace";
+}
+
+/** Python levelno (10..50). */
+function pythonLevel(n: number): Level {
+  if (n >= 50) return "fatal";
+  if (n >= 40) return "error";
+  if (n >= 30) return "warn";
+  if (n >= 20) return "info";
+  if (n >= 10) return "debug";
+  return "trace";
+}
+
+/** OpenTelemetry SeverityNumber (1..24). */
+export function otelSeverityLevel(n: number): Level | undefined {
+  if (n <= 0 || n > 24) return undefined;
+  return (["trace", "debug", "info", "warn", "error", "fatal"] as const)[Math.floor((n - 1) / 4)];
+}
+
+/** GCP LogSeverity numbers (0..800). */
+function gcpLevel(n: number): Level {
+  if (n >= 600) return "fatal";
+  if (n >= 500) return "error";
+  if (n >= 400) return "warn";
+  if (n >= 200 || n === 0) return "info";
+  return "debug";
+}
+
+export function levelFromText(text: string): Level | undefined {
+  const lower = text.trim().toLowerCase();
+  const word = LEVEL_WORDS[lower];
+  if (word) return word;
+  // slog `INFO+2`, `DEBUG-4`; MongoDB `D1`..`D5`; `Warning:`-style suffixes.
+  const base = /^([a-z]+)/.exec(lower)?.[1];
+  return base ? LEVEL_WORDS[base] : undefined;
+}
+
+const OTEL_NUMBER_KEYS = new Set(["severityNumber", "severity_number", "Severity"]);
+
+/** The record's level, interpreting numbers by the key they came from. */
+export function pickLevel(flat: Flat): { level: Level; key: string } | undefined {
+  for (const key of LEVEL_KEYS) {
+    const v = flat[key];
+    if (v === undefined) continue;
+    let level: Level | undefined;
+    if (typeof v === "number") {
+      if (key === "levelno") level = pythonLevel(v);
+      else if (OTEL_NUMBER_KEYS.has(key)) level = otelSeverityLevel(v);
+      else if (key === "severity") level = gcpLevel(v);
+      else if (key === "level") level = nodeLevel(v);
+    } else if (typeof v === "string") {
+      level = /^\d+$/.test(v) ? nodeLevel(Number(v)) : levelFromText(v);
+    }
+    if (level) return { level, key };
+  }
+  return undefined;
+}
+
+export const MESSAGE_KEYS = [
+  "msg",
+  "message",
+  "event",
+  "@m",
+  "@mt",
+  "M",
+  "body",
+  "Body",
+  "text",
+  "log",
+] as const;
+
+/** The record's message; an object-valued `message` is summarized as JSON by the caller. */
+export function pickMessage(flat: Flat): { message: string; key: string } | undefined {
+  for (const key of MESSAGE_KEYS) {
+    const v = flat[key];
+    if (v !== undefined && typeof v !== "boolean") return { message: String(v), key };
+  }
+  return undefined;
+}
+
+export const SERVICE_KEYS = [
+  "service.name",
+  "resource.service.name",
+  "resource.attributes.service.name",
+  "otelServiceName",
+  "dd.service",
+  "serviceName",
+  "service_name",
+  "service",
+  "app",
+  "application",
+  "app_name",
+  "logging.googleapis.com/labels.service",
+  "kubernetes.container_name",
+  "kubernetes.container.name",
+] as const;
+
+export function pickService(flat: Flat): { service: string; key: string } | undefined {
+  for (const key of SERVICE_KEYS) {
+    const v = flat[key];
+    if (typeof v === "string" && v !== "" && v !== "unknown_service") return { service: v, key };
+  }
+  // bunyan: `name` is the app's logger name, told apart by bunyan's `v: 0` marker.
+  if (flat.v === 0 && typeof flat.name === "string" && flat.hostname !== undefined) {
+    return { service: flat.name, key: "name" };
+  }
+  return undefined;
+}

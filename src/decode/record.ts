@@ -1,0 +1,42 @@
+import type { Level, LogRecord } from "../model.js";
+import type { FieldOverrides } from "./context.js";
+
+export interface DecodeOptions extends FieldOverrides {
+  time?: string;
+  service?: string;
+  message?: string;
+}
+
+/** Where a JSON value came from, handed to decoders. */
+export interface DecodeContext {
+  source: string;
+  line: number;
+  options: DecodeOptions;
+}
+
+export interface Decoder {
+  name: string;
+  detect(obj: Record<string, unknown>): boolean;
+  decode(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord[];
+}
+
+export function baseRecord(ctx: DecodeContext, message: string, level: Level = "info"): LogRecord {
+  return { source: ctx.source, line: ctx.line, level, message, attributes: {} };
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Keys from log content that may be used as object keys without touching prototypes. */
+export function isSafeKey(key: unknown): key is string {
+  return typeof key === "string" && key !== "__proto__" && key !== "constructor";
+}
+
+const MAX_MESSAGE = 4096;
+
+/** A message from any JSON value: text as is, structures as compact JSON, both bounded. */
+export function messageText(v: unknown): string {
+  const text = typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v);
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+}

@@ -1,0 +1,101 @@
+// The normalized data model shared by every pipeline stage (see README "Architecture").
+
+export type Level = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+
+export const LEVEL_RANK: Record<Level, number> = {
+  trace: 0,
+  debug: 1,
+  info: 2,
+  warn: 3,
+  error: 4,
+  fatal: 5,
+};
+
+/** A point in time: integer epoch milliseconds plus the nanoseconds inside that millisecond. */
+export interface Instant {
+  ms: number;
+  ns: number;
+  /** Fraction digits the input had (0, 3, 6 or 9), kept so output shows the same precision. */
+  digits: number;
+}
+
+export type SpanStatus = "ok" | "error" | "unset";
+
+/** What a span-shaped record (an exported span, a LangSmith run) says about its span. */
+export interface SpanFacts {
+  name: string;
+  start: Instant;
+  end?: Instant;
+  kind?: string;
+  status: SpanStatus;
+  statusMessage?: string;
+}
+
+export interface LogRecord {
+  /** The input as named on the command line (`-` for stdin). */
+  source: string;
+  /** 1-based physical line where the record's JSON text starts. */
+  line: number;
+  time?: Instant;
+  level: Level;
+  service?: string;
+  message: string;
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  /** Which field or dialect the ids came from, e.g. `trace_id`, `traceparent@trace_context`, `dd`. */
+  idSource?: string;
+  /** Set when the record is itself a span export rather than a log line. */
+  span?: SpanFacts;
+  /** Remaining scalar fields, flattened to dotted keys. */
+  attributes: Record<string, string | number | boolean>;
+}
+
+export type Timing = "measured" | "inferred";
+
+export interface Span {
+  spanId: string;
+  parentSpanId?: string;
+  parentInferred: boolean;
+  service: string;
+  name: string;
+  start: Instant;
+  end: Instant;
+  timing: Timing;
+  status: SpanStatus;
+  statusMessage?: string;
+  kind?: string;
+  attributes: Record<string, string | number | boolean>;
+  records: LogRecord[];
+  /** Set when the span's stated parent is not in the trace. */
+  orphan: boolean;
+}
+
+export type Severity = "info" | "warn" | "error";
+
+export interface Finding {
+  kind: string;
+  severity: Severity;
+  message: string;
+  spanIds?: string[];
+  records?: { source: string; line: number }[];
+  [extra: string]: unknown;
+}
+
+export type Correlation = "ids" | "heuristic" | "mixed";
+
+export interface Trace {
+  traceId: string;
+  correlation: Correlation;
+  name: string;
+  services: string[];
+  start: Instant;
+  end: Instant;
+  status: "ok" | "error";
+  errorCount: number;
+  /** Spans in tree order (parents before children, siblings by start). */
+  spans: Span[];
+  /** Records of the trace that belong to no span. */
+  records: LogRecord[];
+  findings: Finding[];
+}

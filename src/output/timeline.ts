@@ -1,0 +1,183 @@
+// The default output: per trace a header, the span waterfall, and the log lines under each span.
+
+import type { AssembledTrace } from "../correlate/index.js";
+import type { Finding, Level, LogRecord, Span } from "../model.js";
+import { diffMs, formatInstant } from "../util/instant.js";
+import type { Style } from "./style.js";
+import { displayWidth, fit, formatDuration, padTo, sanitize } from "./text.js";
+
+export interface TimelineOptions {
+  width: number;
+  style: Style;
+  /** Print log lines under their spans (off: waterfall only). */
+  records: boolean;
+}
+
+const LEVEL_LABEL: Record<Level, string> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  info: "INFO ",
+  warn: "WARN ",
+  error: "ERROR",
+  fatal: "FATAL",
+};
+
+function paintLevel(style: Style, level: Level, text: string): string {
+  const { chalk } = style;
+  if (level === "error" || level === "fatal") return chalk.red(text);
+  if (level === "warn") return chalk.yellow(text);
+  if (level === "debug" || level === "trace") return chalk.dim(text);
+  return text;
+}
+
+/** `HH:MM:SS.mmm` (UTC) of a record, or dashes when it has no time. */
+function clock(r: LogRecord): string {
+  return r.time ? formatInstant({ ...r.time, digits: 3 }).slice(11, 23) : "--:--:--.---";
+}
+
+interface Layout {
+  serviceW: number;
+  nameW: number;
+  barW: number;
+  offsetW: number;
+  durationW: number;
+}
+
+function layout(trace: AssembledTrace, width: number): Layout {
+  const longest = Math.max(6, ...trace.spans.map((s) => displayWidth(sanitize(s.service))));
+  const serviceW = Math.min(longest, width >= 120 ? 22 : 14);
+  const offsetW = 8;
+  const durationW = 8;
+  const rest = width - serviceW - offsetW - durationW - 4;
+  const barW = Math.max(10, Math.floor(rest * (width >= 120 ? 0.45 : 0.35)));
+  return { serviceW, nameW: rest - barW, barW, offsetW, durationW };
+}
+
+function bar(span: Span, trace: AssembledTrace, w: number, style: Style): string {
+  const total = diffMs(trace.end, trace.start);
+  const from = total > 0 ? diffMs(span.start, trace.start) / total : 0;
+  const to = total > 0 ? diffMs(span.end, trace.start) / total : 1;
+  const a = Math.min(w - 1, Math.max(0, Math.floor(from * w)));
+  const b = Math.min(w, Math.max(a + 1, Math.round(to * w)));
+  const fill = span.timing === "measured" ? "█" : "▒";
+  const body =
+    span.end.ms === span.start.ms && span.end.ns === span.start.ns ? "◆" : fill.repeat(b - a);
+  const painted =
+    span.status === "error" ? style.chalk.red(body) : style.service(span.service)(body);
+  return " ".repeat(a) + painted + " ".repeat(Math.max(0, w - a - displayWidth(body)));
+}
+
+/** Tree glyphs for a span: `│  ├─ ` …; inferred parent edges use a dotted stroke. */
+function treePrefixes(trace: AssembledTrace): Map<string, string> {
+  const out = new Map<string, string>();
+  const stack: boolean[] = []; // per depth: does the ancestor at that depth have later siblings?
+  const spans = trace.spans;
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    const d = trace.depth.get(s.spanId) ?? 0;
+    if (d === 0) {
+      out.set(s.spanId, "");
+      stack.length = 0;
+      stack[0] = false;
+      continue;
+    }
+    let hasLater = false;
+    for (let j = i + 1; j < spans.length; j++) {
+      const dj = trace.depth.get(spans[j]!.spanId) ?? 0;
+      if (dj < d) break;
+      if (dj === d) {
+        hasLater = true;
+        break;
+      }
+    }
+    stack[d] = hasLater;
+    stack.length = d + 1;
+    let prefix = "";
+    for (let k = 1; k < d; k++) prefix += stack[k] ? "│ " : "  ";
+    prefix += (hasLater ? "├" : "└") + (s.parentInferred ? "┄" : "─");
+    out.set(s.spanId, prefix);
+  }
+  return out;
+}
+
+function header(trace: AssembledTrace, width: number, style: Style): string[] {
+  const { chalk } = style;
+  const duration = formatDuration(diffMs(trace.end, trace.start));
+  const errors =
+    trace.errorCount > 0
+      ? chalk.red(`${trace.errorCount} error${trace.errorCount > 1 ? "s" : ""}`)
+      : chalk.green("ok");
+  const title = fit(sanitize(trace.name), Math.max(10, width - 40));
+  const parts = [
+    chalk.bold(title),
+    duration,
+    `${trace.spans.length} span${trace.spans.length === 1 ? "" : "s"}`,
+    errors,
+  ];
+  const line2 = [
+    `trace ${trace.traceId}`,
+    formatInstant(trace.start),
+    trace.correlation === "ids" ? "" : `joined: ${trace.correlation}`,
+  ].filter(Boolean);
+  const services = `services: ${trace.services.map((s) => style.service(s)(sanitize(s))).join(", ")}`;
+  return [
+    `${chalk.bold("━━")} ${parts.join("  ")}`,
+    chalk.dim(`   ${line2.join("  ")}`),
+    `   ${services}`,
+  ];
+}
+
+function recordLine(r: LogRecord, indent: string, width: number, style: Style): string {
+  const head = `${indent}${clock(r)} ${LEVEL_LABEL[r.level]} `;
+  const room = width - displayWidth(head);
+  const message = fit(sanitize(r.message), Math.max(10, room));
+  const text = `${style.chalk.dim(`${indent}${clock(r)}`)} ${paintLevel(style, r.level, LEVEL_LABEL[r.level])} ${paintLevel(style, r.level === "info" ? "info" : r.level, message)}`;
+  return text;
+}
+
+function findingLine(f: Finding, width: number, style: Style): string {
+  const mark =
+    f.severity === "error"
+      ? style.chalk.red("✗")
+      : f.severity === "warn"
+        ? style.chalk.yellow("!")
+        : style.chalk.cyan("i");
+  return `   ${mark} ${fit(sanitize(f.message), width - 5)}`;
+}
+
+export function renderTrace(trace: AssembledTrace, opts: TimelineOptions): string {
+  const { width, style } = opts;
+  const L = layout(trace, width);
+  const out = header(trace, width, style);
+  for (const f of trace.findings) out.push(findingLine(f, width, style));
+  out.push(
+    style.chalk.dim(
+      `${padTo("service", L.serviceW)} ${padTo("span", L.nameW)} ${padTo("", L.barW)} ${padTo("offset", L.offsetW, "right")} ${padTo("duration", L.durationW, "right")}`,
+    ),
+  );
+  const prefixes = treePrefixes(trace);
+  for (const s of trace.spans) {
+    const prefix = prefixes.get(s.spanId) ?? "";
+    const orphan = s.orphan ? "?" : "";
+    const name = `${prefix}${orphan}${sanitize(s.name) || s.spanId.slice(0, 8)}`;
+    const service = style.service(s.service)(padTo(sanitize(s.service), L.serviceW));
+    const nameCell = padTo(name, L.nameW);
+    const offset = `+${formatDuration(diffMs(s.start, trace.start))}`;
+    const duration = formatDuration(diffMs(s.end, s.start));
+    const paintedName = s.status === "error" ? style.chalk.red(nameCell) : nameCell;
+    const timing = s.timing === "inferred" ? style.chalk.dim : (t: string) => t;
+    out.push(
+      `${service} ${paintedName} ${bar(s, trace, L.barW, style)} ${timing(padTo(offset, L.offsetW, "right"))} ${timing(padTo(duration, L.durationW, "right"))}`,
+    );
+    if (!opts.records) continue;
+    const indent = `${" ".repeat(L.serviceW + 1)}${prefix.replace(/[├└]/g, "│").replace(/[─┄]/g, " ")}  `;
+    for (const r of s.records) if (!r.span) out.push(recordLine(r, indent, width, style));
+  }
+  if (opts.records && trace.records.length > 0) {
+    out.push(style.chalk.dim(`${" ".repeat(L.serviceW + 1)}(records in no span)`));
+    for (const r of trace.records) {
+      out.push(recordLine(r, `${padTo(sanitize(r.service ?? ""), L.serviceW)} `, width, style));
+    }
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,40 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import type { SourceSpec } from "./resolve.js";
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+/** Chunks of a source's bytes, gunzipped when the content starts with the gzip magic number. */
+export async function* readSource(spec: SourceSpec, stdin: Readable): AsyncGenerator<Buffer> {
+  const raw: AsyncIterable<Buffer> = spec.path
+    ? createReadStream(spec.path, { highWaterMark: 1 << 20 })
+    : stdin;
+  const iterator = raw[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const head: Buffer = first.value;
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
+  if (head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
+    const gunzip = createGunzip();
+    const feed = async (): Promise<void> => {
+      try {
+        if (!gunzip.write(head)) await onceDrain(gunzip);
+        for await (const chunk of rest) if (!gunzip.write(chunk)) await onceDrain(gunzip);
+        gunzip.end();
+      } catch (err) {
+        gunzip.destroy(err as Error);
+      }
+    };
+    void feed();
+    yield* gunzip as AsyncIterable<Buffer>;
+    return;
+  }
+  yield head;
+  yield* rest;
+}
+
+function onceDrain(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.once("drain", () => resolve()));
+}
