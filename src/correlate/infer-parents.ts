@@ -9,6 +9,8 @@ export interface CallModel {
   calls: Map<string, Map<string, number>>;
   /** service → first-line template → [times it opened the service's work in a trace, times seen]. */
   entries: Map<string, Map<string, [number, number]>>;
+  /** service → line template → [times the next span to start was another service's, times seen]: lines that announce a call. */
+  announces: Map<string, Map<string, [number, number]>>;
 }
 
 /** A message with its variable parts (numbers, ids, quoted values) masked, so lines of one log statement compare equal. */
@@ -34,95 +36,215 @@ function bump<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return v;
 }
 
+function count(
+  map: Map<string, Map<string, [number, number]>>,
+  service: string,
+  key: string,
+  hit: boolean,
+): void {
+  const c = bump(
+    bump(map, service, () => new Map<string, [number, number]>()),
+    key,
+    () => [0, 0] as [number, number],
+  );
+  if (hit) c[0]++;
+  c[1]++;
+}
+
+/** The record of `spans` (other than `except`'s service) logged last at or before t, with its span. */
+function lastOtherActivity(
+  spans: SpanDraft[],
+  except: SpanDraft,
+  t: number,
+): SpanDraft | undefined {
+  return mostRecent(
+    spans.filter((p) => p.service !== except.service),
+    t,
+  );
+}
+
 export function learnCallModel(sets: SpanSet[]): CallModel {
-  const calls: CallModel["calls"] = new Map();
-  const entries: CallModel["entries"] = new Map();
-  for (const set of sets) {
-    const spans = timeline(set);
+  const model: CallModel = { calls: new Map(), entries: new Map(), announces: new Map() };
+  const timelines = sets.map(timeline);
+  // Pass 1: which first lines open a service's work (the first span of a service that is not the trace's first).
+  for (const spans of timelines) {
     const seen = new Set<string>();
-    let lastOther = new Map<string, string>(); // service → last different service active before it
-    let prevService: string | undefined;
     for (const s of spans) {
-      const counts = bump(entries, s.service, () => new Map<string, [number, number]>());
-      const c = bump(counts, template(s.name), () => [0, 0] as [number, number]);
-      c[1]++;
-      if (!seen.has(s.service)) {
-        seen.add(s.service);
-        if (prevService !== undefined) {
-          c[0]++;
-          const caller = prevService === s.service ? lastOther.get(s.service) : prevService;
-          if (caller) {
-            const row = bump(calls, caller, () => new Map<string, number>());
-            row.set(s.service, (row.get(s.service) ?? 0) + 1);
-          }
-        }
-      }
-      if (prevService !== undefined && prevService !== s.service) {
-        lastOther = new Map(lastOther).set(s.service, prevService);
-      }
-      prevService = s.service;
+      count(model.entries, s.service, template(s.name), seen.size > 0 && !seen.has(s.service));
+      seen.add(s.service);
     }
   }
-  return { calls, entries };
+  // Pass 2: who calls whom (the other service active last before an entry), and which lines announce a call.
+  for (const spans of timelines) {
+    const seen = new Set<string>();
+    for (const s of spans) {
+      const entering = seen.size > 0 && (!seen.has(s.service) || isEntryLike(model, s));
+      seen.add(s.service);
+      if (!entering) continue;
+      const caller = lastOtherActivity(spans, s, toEpochMs(s.firstRecord!));
+      if (!caller) continue;
+      const row = bump(model.calls, caller.service, () => new Map<string, number>());
+      row.set(s.service, (row.get(s.service) ?? 0) + 1);
+    }
+    const events = spans
+      .flatMap((p) =>
+        p.records.filter((r) => r.time && !r.span).map((r) => ({ p, r, at: toEpochMs(r.time!) })),
+      )
+      .sort((a, b) => a.at - b.at);
+    const starts = spans.map((p) => ({ p, at: toEpochMs(p.firstRecord!) }));
+    let k = 0;
+    for (const e of events) {
+      while (k < starts.length && starts[k]!.at <= e.at) k++;
+      const next = starts[k];
+      if (next)
+        count(model.announces, e.p.service, template(e.r.message), next.p.service !== e.p.service);
+    }
+  }
+  return model;
 }
 
-function callWeight(model: CallModel, caller: string, callee: string): number {
-  const row = model.calls.get(caller);
-  if (!row) return 0;
-  let total = 0;
-  for (const n of model.calls.values()) total += n.get(callee) ?? 0;
-  return total === 0 ? 0 : (row.get(callee) ?? 0) / total;
+/** Whether a line of this template is usually followed by work starting in another service. */
+function announcesCall(model: CallModel, service: string, message: string): boolean {
+  const c = model.announces.get(service)?.get(template(message));
+  return c !== undefined && c[1] >= 3 && c[0] / c[1] >= 0.6;
 }
 
-/** How strongly a span's first line marks work entering its service (an incoming call). */
-function entryScore(model: CallModel, s: SpanDraft): number {
-  const c = model.entries.get(s.service)?.get(template(s.name));
-  return c && c[1] >= 2 ? c[0] / c[1] : 0;
+/** The span with the latest record at or before t, and that record's message. */
+function latestLine(
+  candidates: SpanDraft[],
+  t: number,
+): { span: SpanDraft; message: string } | undefined {
+  let best: { span: SpanDraft; message: string } | undefined;
+  let bestAt = Number.NEGATIVE_INFINITY;
+  for (const p of candidates) {
+    for (const r of p.records) {
+      if (!r.time || r.span) continue;
+      const at = toEpochMs(r.time);
+      if (at > t) break;
+      if (at > bestAt) {
+        bestAt = at;
+        best = { span: p, message: r.message };
+      }
+    }
+  }
+  return best;
+}
+
+/** Services seen calling `callee`, each with its share of the calls; weak callers (< 20% of the strongest) dropped. */
+function likelyCallers(model: CallModel, callee: string): Set<string> {
+  const weights: [string, number][] = [];
+  for (const [caller, row] of model.calls) {
+    const n = row.get(callee);
+    if (n) weights.push([caller, n]);
+  }
+  const max = Math.max(0, ...weights.map(([, n]) => n));
+  return new Set(weights.filter(([, n]) => n >= 0.2 * max).map(([c]) => c));
+}
+
+/**
+ * Whether a span's first line marks work entering its service (an incoming call): its template opens the
+ * service's work in a trace clearly more often than the service's lines do on average.
+ */
+function isEntryLike(model: CallModel, s: SpanDraft): boolean {
+  const counts = model.entries.get(s.service);
+  const c = counts?.get(template(s.name));
+  if (!counts || !c || c[0] < 2) return false;
+  let first = 0;
+  let seen = 0;
+  for (const [f, n] of counts.values()) {
+    first += f;
+    seen += n;
+  }
+  return c[0] / c[1] >= 1.5 * (first / seen);
+}
+
+/** Time (epoch ms) of the span's last record at or before t; undefined when it had none yet. */
+function lastActivity(p: SpanDraft, t: number): number | undefined {
+  let last: number | undefined;
+  for (const r of p.records) {
+    if (!r.time || r.span) continue;
+    const at = toEpochMs(r.time);
+    if (at > t) break;
+    last = at;
+  }
+  return last;
+}
+
+/** The candidate that logged most recently before t. */
+function mostRecent(candidates: SpanDraft[], t: number): SpanDraft | undefined {
+  let best: SpanDraft | undefined;
+  let bestAt = Number.NEGATIVE_INFINITY;
+  for (const p of candidates) {
+    const at = lastActivity(p, t);
+    if (at !== undefined && at > bestAt) {
+      best = p;
+      bestAt = at;
+    }
+  }
+  return best;
 }
 
 function isOpenAt(p: SpanDraft, t: number): boolean {
   return toEpochMs(p.firstRecord!) <= t && t <= toEpochMs(p.lastRecord!);
 }
 
-/** Picks the innermost open span, else the most recently active one, among candidates active at or before t. */
-function nearestActive(candidates: SpanDraft[], t: number): SpanDraft | undefined {
+/**
+ * The trace's root among spans with no stated parent: a measured one if any, else the span whose records
+ * cover the trace best (a root often logs its first line late but its last line at the very end).
+ */
+function chooseRoot(spans: SpanDraft[]): SpanDraft | undefined {
+  const measured = spans.find((s) => s.timing === "measured" && !s.parentSpanId);
+  if (measured) return measured;
+  const start = spans[0] ? toEpochMs(spans[0].firstRecord!) : 0;
   let best: SpanDraft | undefined;
-  let bestKey = Number.NEGATIVE_INFINITY;
-  for (const p of candidates) {
-    const first = toEpochMs(p.firstRecord!);
-    if (first > t) continue;
-    // Open spans rank above closed ones; among open the latest started, among closed the latest active.
-    const key = isOpenAt(p, t) ? 1e15 + first : toEpochMs(p.lastRecord!);
-    if (key > bestKey) {
-      best = p;
-      bestKey = key;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  for (const s of spans) {
+    if (s.parentSpanId) continue;
+    const first = toEpochMs(s.firstRecord!);
+    const score = toEpochMs(s.lastRecord!) - first - 2 * (first - start);
+    if (score > bestScore) {
+      best = s;
+      bestScore = score;
     }
   }
   return best;
 }
 
-/** Sets `parentSpanId` (marked inferred) on every span of the set that has none, except the first. */
+/** Sets `parentSpanId` (marked inferred) on every span of the set that has none, except the root. */
 export function inferParents(set: SpanSet, model: CallModel): void {
   const spans = timeline(set);
-  const firstOfService = new Map<string, SpanDraft>();
-  for (const s of spans) if (!firstOfService.has(s.service)) firstOfService.set(s.service, s);
-  const root = spans.find((s) => !s.parentSpanId);
+  if (spans.every((s) => s.parentSpanId)) return;
+  const root = chooseRoot(spans);
+  const entered = new Set<string>(root ? [root.service] : []);
   for (const s of spans) {
+    const firstOfService = !entered.has(s.service);
+    entered.add(s.service);
     if (s.parentSpanId || s === root) continue;
     const t = toEpochMs(s.firstRecord!);
-    const before = spans.filter((p) => p !== s && diffMs(p.firstRecord!, s.firstRecord!) <= 0);
-    const entering = firstOfService.get(s.service) === s || entryScore(model, s) >= 0.5;
+    const before = spans.filter((p) => p !== s && toEpochMs(p.firstRecord!) <= t);
     let parent: SpanDraft | undefined;
-    if (entering) {
-      const others = spans.filter((p) => p.service !== s.service && p !== s);
-      const callers = others.filter((p) => callWeight(model, p.service, s.service) > 0);
+    const same = before.filter((p) => p.service === s.service);
+    if (same.length === 0 && !firstOfService && root?.service === s.service) {
+      // Work of the root's service before the root's own first line: the root is the one waiting for it.
+      parent = root;
+    } else if (firstOfService || same.length === 0 || isEntryLike(model, s)) {
+      const callers = likelyCallers(model, s.service);
+      const others = spans.filter((p) => p.service !== s.service);
+      const pool = others.filter((p) => callers.has(p.service));
+      const candidates = pool.length > 0 ? pool : others;
+      const announcer = latestLine(candidates, t);
+      const open = candidates.filter((p) => isOpenAt(p, t));
       parent =
-        nearestActive(callers, t) ??
-        nearestActive(others, t) ??
-        bestOverlap(callers.length ? callers : others, s);
+        (announcer && announcesCall(model, announcer.span.service, announcer.message)
+          ? announcer.span
+          : undefined) ??
+        mostRecent(open, t) ??
+        mostRecent(candidates, t) ??
+        bestOverlap(candidates, s);
     } else {
-      const same = before.filter((p) => p.service === s.service);
-      parent = nearestActive(same, t) ?? nearestActive(before, t);
+      const open = same.filter((p) => isOpenAt(p, t));
+      const entries = same.filter((p) => isEntryLike(model, p));
+      parent = mostRecent(open, t) ?? mostRecent(entries, t) ?? mostRecent(same, t);
     }
     parent ??= root;
     if (parent && parent !== s) {
@@ -131,7 +253,6 @@ export function inferParents(set: SpanSet, model: CallModel): void {
     }
   }
 }
-
 /** A caller that logged its first line only after the callee: the one whose activity overlaps the callee most. */
 function bestOverlap(candidates: SpanDraft[], s: SpanDraft): SpanDraft | undefined {
   let best: SpanDraft | undefined;
