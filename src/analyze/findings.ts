@@ -44,7 +44,7 @@ function firstError(trace: AssembledTrace): Finding | undefined {
   const finding: Finding = {
     kind: "first-error",
     severity: "error",
-    message: `first error in ${where}: ${what.split("\n", 1)[0]}${record ? ` (${record.source}:${record.line})` : ""}`,
+    message: `first error in ${where}: ${what.split("\n", 1)[0]}`,
   };
   if (span) finding.spanIds = [span.spanId];
   if (record) finding.records = [{ source: record.source, line: record.line }];

@@ -8,7 +8,7 @@ import { renderJson } from "../output/json.js";
 import { selectTraces } from "../output/select.js";
 import { makeStyle } from "../output/style.js";
 import { renderSummary } from "../output/summary.js";
-import { sanitize } from "../output/text.js";
+import { fit, sanitize } from "../output/text.js";
 import { renderTrace } from "../output/timeline.js";
 import { resolveInputs } from "../sources/resolve.js";
 import { type CorrelateOptions, correlateSchema, describeIssues } from "./options.js";
@@ -26,7 +26,7 @@ const EXIT_USAGE = 2;
 const PROBLEMS_PER_SOURCE = 5;
 
 function useColor(opts: CorrelateOptions, io: Io): boolean {
-  if (opts.color === false || "NO_COLOR" in io.env) return false;
+  if (opts.color === false || (io.env.NO_COLOR ?? "") !== "") return false;
   if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== "0") return true;
   return io.stdout.isTTY === true;
 }
@@ -143,7 +143,7 @@ export async function runCorrelate(
       `${stats.records} records from ${stats.sources} source${stats.sources === 1 ? "" : "s"}`,
       unmatched.length > 0 ? `${unmatched.length} records without trace ids` : "",
     ].filter(Boolean);
-    blocks.push(style.chalk.dim(tail.join(" · ")));
+    blocks.push(style.chalk.dim(fit(tail.join(" · "), width)));
     io.stdout.write(`${blocks.join("\n\n")}\n`);
   }
   const note = skippedNote(stats);

@@ -139,11 +139,20 @@ const PROPAGATION_HEADERS: Record<string, (v: string) => PropagatedContext | und
   "x-cloud-trace-context": parseCloudTraceContext,
 };
 
+/** Containers in which loggers nest the MDC / thread context (log4j2 JsonLayout `contextMap`, `mdc`). */
+const MDC_PREFIXES = ["", "contextMap.", "mdc.", "MDC."];
+
 function ownContext(flat: Flat, out: ContextIds): void {
+  for (const prefix of MDC_PREFIXES) if (ownContextAt(flat, out, prefix)) return;
+}
+
+function ownContextAt(flat: Flat, out: ContextIds, prefix: string): boolean {
+  const at = (key: string | undefined): unknown =>
+    key === undefined ? undefined : flat[prefix + key];
   for (const d of OWN_DIALECTS) {
-    if (d.requires && flat[d.requires] === undefined) continue;
-    const rawTrace = flat[d.trace];
-    const rawSpan = d.span ? (flat[d.span] ?? (d.alt ? flat[d.alt] : undefined)) : undefined;
+    if (d.requires && at(d.requires) === undefined) continue;
+    const rawTrace = at(d.trace);
+    const rawSpan = d.span ? (at(d.span) ?? at(d.alt)) : undefined;
     if (rawTrace === undefined && rawSpan === undefined) continue;
     const traceId = d.traceNorm(rawTrace);
     const spanId =
@@ -151,14 +160,13 @@ function ownContext(flat: Flat, out: ContextIds): void {
     if (!traceId && !spanId) continue;
     if (traceId) out.traceId = traceId;
     if (spanId) out.spanId = spanId;
-    const parent = d.parent ? d.spanNorm(flat[d.parent]) : undefined;
+    const parent = d.spanNorm(at(d.parent));
     if (parent) out.parentSpanId = parent;
-    out.idSource = d.name;
-    out.consumed.push(d.trace);
-    if (d.span) out.consumed.push(d.span);
-    if (d.parent) out.consumed.push(d.parent);
-    return;
+    out.idSource = prefix + d.name;
+    for (const key of [d.trace, d.span, d.parent]) if (key) out.consumed.push(prefix + key);
+    return true;
   }
+  return false;
 }
 
 /** A context propagated to this record (a received traceparent, request headers): names the caller's span. */

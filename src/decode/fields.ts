@@ -43,6 +43,12 @@ export function pickTime(flat: Flat): { time: Instant; key: string } | undefined
     const nanos = Number(flat["instant.nanoOfSecond"] ?? 0);
     return { time: fromSecondsNanos(Number(flat["instant.epochSecond"]), nanos), key: "instant" };
   }
+  // Fluent Bit's split Stackdriver fields.
+  const splitSeconds = flat.timestampSeconds ?? flat.timestampSecond;
+  if (splitSeconds !== undefined) {
+    const time = fromSecondsNanos(Number(splitSeconds), Number(flat.timestampNanos ?? 0));
+    return { time, key: "timestampSeconds" };
+  }
   if (typeof flat.created === "number")
     return { time: epochSecondsFloat(flat.created), key: "created" };
   return undefined;
@@ -145,9 +151,12 @@ function gcpLevel(n: number): Level {
   return "debug";
 }
 
-export function levelFromText(text: string): Level | undefined {
+/** Words whose meaning depends on the dialect: Serilog's Verbose is its lowest level, winston's sits above debug. */
+const LEVEL_WORDS_BY_KEY: Record<string, Record<string, Level>> = { "@l": { verbose: "trace" } };
+
+export function levelFromText(text: string, key?: string): Level | undefined {
   const lower = text.trim().toLowerCase();
-  const word = LEVEL_WORDS[lower];
+  const word = (key ? LEVEL_WORDS_BY_KEY[key]?.[lower] : undefined) ?? LEVEL_WORDS[lower];
   if (word) return word;
   // slog `INFO+2`, `DEBUG-4`; MongoDB `D1`..`D5`; `Warning:`-style suffixes.
   const base = /^([a-z]+)/.exec(lower)?.[1];
@@ -168,7 +177,7 @@ export function pickLevel(flat: Flat): { level: Level; key: string } | undefined
       else if (key === "severity") level = gcpLevel(v);
       else if (key === "level") level = nodeLevel(v);
     } else if (typeof v === "string") {
-      level = /^\d+$/.test(v) ? nodeLevel(Number(v)) : levelFromText(v);
+      level = /^\d+$/.test(v) ? nodeLevel(Number(v)) : levelFromText(v, key);
     }
     if (level) return { level, key };
   }

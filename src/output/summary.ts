@@ -5,27 +5,41 @@ import { diffMs, formatInstant } from "../util/instant.js";
 import type { Style } from "./style.js";
 import { fit, formatDuration, sanitize } from "./text.js";
 
+/** Box drawing without a rule between rows, so the table stays one line per trace. */
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
+
 export function renderSummary(traces: AssembledTrace[], width: number, style: Style): string {
   const { chalk } = style;
-  const fixed = { trace: 10, spans: 7, duration: 10, errors: 8, start: 14 };
-  // cli-table3 draws 1 border column per cell plus padding of 1 on each side.
-  const borders = 7 * 1 + 1;
-  const flexible = Math.max(20, width - borders - Object.values(fixed).reduce((a, b) => a + b, 0));
-  const operationW = Math.ceil(flexible * 0.55);
+  const withStart = width >= 100;
+  const fixed = [10, 7, 10, 8, ...(withStart ? [14] : [])];
+  // cli-table3 draws one border column per cell plus one closing border.
+  const borders = fixed.length + 3;
+  const flexible = Math.max(20, width - borders - fixed.reduce((a, b) => a + b, 0));
+  const operationW = Math.ceil(flexible * 0.6);
   const servicesW = flexible - operationW;
+  const [traceW, spansW, durationW, errorsW] = fixed as [number, number, number, number];
   const table = new Table({
-    head: ["trace", "operation", "services", "spans", "duration", "errors", "start (UTC)"],
+    head: [
+      "trace",
+      "operation",
+      "services",
+      "spans",
+      "duration",
+      "errors",
+      ...(withStart ? ["start (UTC)"] : []),
+    ],
     colWidths: [
-      fixed.trace,
+      traceW,
       operationW,
       servicesW,
-      fixed.spans,
-      fixed.duration,
-      fixed.errors,
-      fixed.start,
+      spansW,
+      durationW,
+      errorsW,
+      ...(withStart ? [14] : []),
     ],
     colAligns: ["left", "left", "left", "right", "right", "right", "left"],
     style: { head: chalk.level > 0 ? ["bold"] : [], border: chalk.level > 0 ? ["grey"] : [] },
+    chars: COMPACT,
     wordWrap: false,
   });
   for (const t of traces) {
@@ -37,7 +51,7 @@ export function renderSummary(traces: AssembledTrace[], width: number, style: St
       String(t.spans.length),
       formatDuration(diffMs(t.end, t.start)),
       errors,
-      formatInstant({ ...t.start, digits: 3 }).slice(11, 23),
+      ...(withStart ? [formatInstant({ ...t.start, digits: 3 }).slice(11, 23)] : []),
     ]);
   }
   return table.toString();

@@ -66,11 +66,13 @@ export function padTo(text: string, width: number, align: "left" | "right" = "le
 /** 850µs, 12.3ms, 420ms, 1.42s, 2m03s, 1h02m. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "?";
+  if (ms === 0) return "0ms";
   if (ms < 1) return `${Math.round(ms * 1000)}µs`;
-  if (ms < 10) return `${ms.toFixed(2)}ms`;
-  if (ms < 100) return `${ms.toFixed(1)}ms`;
+  // Three significant digits, without trailing zeros: 5ms, 5.25ms, 17ms, 17.4ms.
+  if (ms < 10) return `${Number(ms.toFixed(2))}ms`;
+  if (ms < 100) return `${Number(ms.toFixed(1))}ms`;
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms < 10_000 ? 2 : 1))}s`;
   const totalS = Math.round(ms / 1000);
   if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, "0")}s`;
   const totalM = Math.round(totalS / 60);

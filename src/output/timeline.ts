@@ -45,7 +45,7 @@ interface Layout {
 
 function layout(trace: AssembledTrace, width: number): Layout {
   const longest = Math.max(6, ...trace.spans.map((s) => displayWidth(sanitize(s.service))));
-  const serviceW = Math.min(longest, width >= 120 ? 22 : 14);
+  const serviceW = Math.min(longest, Math.max(12, Math.floor(width * 0.18)));
   const offsetW = 8;
   const durationW = 8;
   const rest = width - serviceW - offsetW - durationW - 4;
@@ -135,14 +135,19 @@ function recordLine(r: LogRecord, indent: string, width: number, style: Style): 
   return text;
 }
 
+/** A finding on one line; the place it points at (file:line) is kept whole, the message is cut to fit. */
 function findingLine(f: Finding, width: number, style: Style): string {
+  const { chalk } = style;
   const mark =
     f.severity === "error"
-      ? style.chalk.red("✗")
+      ? chalk.red("✗")
       : f.severity === "warn"
-        ? style.chalk.yellow("!")
-        : style.chalk.cyan("i");
-  return `   ${mark} ${fit(sanitize(f.message), width - 5)}`;
+        ? chalk.yellow("!")
+        : chalk.cyan("i");
+  const at = f.records?.[0];
+  const where = at ? sanitize(` ${at.source}:${at.line}`) : "";
+  const room = Math.max(20, width - 5 - displayWidth(where));
+  return `   ${mark} ${fit(sanitize(f.message), room)}${chalk.dim(where)}`;
 }
 
 export function renderTrace(trace: AssembledTrace, opts: TimelineOptions): string {
@@ -162,7 +167,8 @@ export function renderTrace(trace: AssembledTrace, opts: TimelineOptions): strin
     const name = `${prefix}${orphan}${sanitize(s.name) || s.spanId.slice(0, 8)}`;
     const service = style.service(s.service)(padTo(sanitize(s.service), L.serviceW));
     const nameCell = padTo(name, L.nameW);
-    const offset = `+${formatDuration(diffMs(s.start, trace.start))}`;
+    const offsetMs = diffMs(s.start, trace.start);
+    const offset = offsetMs === 0 ? "+0" : `+${formatDuration(offsetMs)}`;
     const duration = formatDuration(diffMs(s.end, s.start));
     const paintedName = s.status === "error" ? style.chalk.red(nameCell) : nameCell;
     const timing = s.timing === "inferred" ? style.chalk.dim : (t: string) => t;

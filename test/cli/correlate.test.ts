@@ -1,0 +1,176 @@
+// End-to-end behaviour of `agtrace correlate`: inputs, filters, exit codes, rendering.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { agtrace } from "../helpers/exec.js";
+
+const THREE = "fixtures/three-services";
+const json = (stdout: string) =>
+  JSON.parse(stdout) as {
+    stats: Record<string, number>;
+    traces: { traceId: string; status: string; services: string[]; durationMs: number }[];
+    unmatched: unknown[];
+  };
+
+describe("inputs", () => {
+  it("reads stdin when no input is given, naming the source '-'", async () => {
+    const input = readFileSync(`${THREE}/gateway.jsonl`);
+    const r = await agtrace(["correlate", "--format", "json"], { stdin: input });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.stats.sources).toBe(1);
+    expect(doc.traces[0].spans[0].records[0].source).toBe("-");
+  });
+
+  it("reads gzip-compressed files and expands quoted globs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agtrace-"));
+    writeFileSync(join(dir, "gateway.jsonl.gz"), gzipSync(readFileSync(`${THREE}/gateway.jsonl`)));
+    writeFileSync(join(dir, "planner.log"), readFileSync(`${THREE}/planner.jsonl`));
+    const r = await agtrace(["correlate", `${dir}/*.{gz,log}`, "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout).stats.sources).toBe(2);
+    expect(json(r.stdout).traces.some((t) => t.services.includes("planner"))).toBe(true);
+  });
+
+  it("reports a missing file, still processes the others, and exits 2", async () => {
+    const r = await agtrace([
+      "correlate",
+      "no/such/file.jsonl",
+      `${THREE}/gateway.jsonl`,
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no/such/file.jsonl: no such file or directory");
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(json(r.stdout).traces.length).toBeGreaterThan(0);
+  });
+
+  it("refuses to wait on a terminal: usage error without inputs and without a pipe", async () => {
+    const r = await agtrace(["correlate", "--bogus-flag"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option/);
+  });
+
+  it("rejects invalid option values with the flag named", async () => {
+    const r = await agtrace(["correlate", THREE, "--min-duration", "soon"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--min-duration");
+  });
+});
+
+describe("filters and order", () => {
+  it("--errors keeps failed traces only and --fail-on error exits 1", async () => {
+    const r = await agtrace([
+      "correlate",
+      THREE,
+      "--errors",
+      "--fail-on",
+      "error",
+      "--format",
+      "json",
+    ]);
+    expect(r.code).toBe(1);
+    const traces = json(r.stdout).traces;
+    expect(traces.length).toBeGreaterThan(0);
+    expect(traces.every((t) => t.status === "error")).toBe(true);
+  });
+
+  it("--fail-on error exits 0 when the shown traces are fine", async () => {
+    const all = json((await agtrace(["correlate", THREE, "--format", "json"])).stdout).traces;
+    const ok = all.find((t) => t.status === "ok")!;
+    const r = await agtrace([
+      "correlate",
+      THREE,
+      "--trace",
+      ok.traceId.slice(0, 8),
+      "--fail-on",
+      "error",
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  it("--trace, --min-duration, --sort duration and --limit select and order traces", async () => {
+    const all = json((await agtrace(["correlate", THREE, "--format", "json"])).stdout).traces;
+    const one = await agtrace([
+      "correlate",
+      THREE,
+      "--trace",
+      all[3]!.traceId.slice(0, 6),
+      "--format",
+      "json",
+    ]);
+    expect(json(one.stdout).traces.map((t) => t.traceId)).toEqual([all[3]!.traceId]);
+    const top = await agtrace([
+      "correlate",
+      THREE,
+      "--sort",
+      "duration",
+      "--limit",
+      "3",
+      "--format",
+      "json",
+    ]);
+    const durations = json(top.stdout).traces.map((t) => t.durationMs);
+    expect(durations).toEqual([...all.map((t) => t.durationMs)].sort((a, b) => b - a).slice(0, 3));
+    const long = await agtrace(["correlate", THREE, "--min-duration", "300ms", "--format", "json"]);
+    expect(json(long.stdout).traces.every((t) => t.durationMs >= 300)).toBe(true);
+    expect(json(long.stdout).traces.length).toBe(all.filter((t) => t.durationMs >= 300).length);
+  });
+
+  it("--service keeps traces touching that service; --since/--until bound by time", async () => {
+    const r = await agtrace(["correlate", THREE, "--service", "worker", "--format", "json"]);
+    expect(json(r.stdout).traces.every((t) => t.services.includes("worker"))).toBe(true);
+    const none = await agtrace([
+      "correlate",
+      THREE,
+      "--until",
+      "2000-01-01T00:00:00Z",
+      "--format",
+      "json",
+    ]);
+    expect(json(none.stdout).traces).toHaveLength(0);
+    const all = await agtrace([
+      "correlate",
+      THREE,
+      "--since",
+      "2000-01-01T00:00:00Z",
+      "--format",
+      "json",
+    ]);
+    expect(json(all.stdout).traces).toHaveLength(12);
+  });
+});
+
+describe("terminal output", () => {
+  it.each([80, 140])("renders the timeline at %i columns (snapshot, colour off)", async (width) => {
+    const r = await agtrace(["correlate", THREE, "--width", String(width), "--limit", "3"]);
+    expect(r.code).toBe(0);
+    for (const line of r.stdout.split("\n")) expect([...line].length).toBeLessThanOrEqual(width);
+    await expect(r.stdout).toMatchFileSnapshot(`__snapshots__/three-services.${width}.txt`);
+  });
+
+  it("uses colour only when asked, and never passes escape sequences from log content", async () => {
+    const evil = `${JSON.stringify({ level: 50, time: 1795482162056, trace_id: "4bf92f3577b34da6a3ce929d0e0e4736", span_id: "00f067aa0ba902b7", msg: "boom \u001b[2J\u001b]0;pwned\u0007 \u202eevil" })}\n`;
+    const plain = await agtrace(["correlate"], { stdin: evil });
+    expect(plain.stdout).not.toContain("\u001b");
+    expect(plain.stdout).not.toContain("\u202e");
+    expect(plain.stdout).toContain("boom");
+    const colored = await agtrace(["correlate"], {
+      stdin: evil,
+      env: { FORCE_COLOR: "1", NO_COLOR: "" },
+    });
+    expect(colored.stdout).toContain("\u001b[31m"); // the error in red
+    expect(colored.stdout).not.toContain("\u001b[2J");
+    expect(colored.stdout).not.toContain("pwned\u0007");
+  });
+
+  it("--summary prints the table only", async () => {
+    const r = await agtrace(["correlate", THREE, "--summary"]);
+    expect(r.stdout).not.toContain("━━");
+    expect(r.stdout).toContain("operation");
+    expect(r.stdout.match(/^│ [0-9a-f]{8} /gm)).toHaveLength(12);
+  });
+});

@@ -1,0 +1,94 @@
+// The example the project started from: two Python agents printing spans with ConsoleSpanExporter
+// (multi-line JSON between plain print lines), agent B receiving its context inside the message.
+import { describe, expect, it } from "vitest";
+import { agtrace } from "../helpers/exec.js";
+import { readJsonLines } from "../helpers/score.js";
+
+interface TruthSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  name: string;
+  dataId: string;
+  status: string;
+}
+
+const truth = readJsonLines<TruthSpan>("fixtures/truth/two-agents.jsonl");
+
+describe("two agents with ConsoleSpanExporter output", async () => {
+  const r = await agtrace([
+    "correlate",
+    "fixtures/two-agents/agent-a.log",
+    "fixtures/two-agents/agent-b.log",
+    "--format",
+    "json",
+  ]);
+  const doc = JSON.parse(r.stdout) as {
+    traces: {
+      traceId: string;
+      status: string;
+      spans: {
+        spanId: string;
+        parentSpanId: string | null;
+        parentInferred: boolean;
+        name: string;
+        status: string;
+        timing: string;
+        records: { message: string }[];
+      }[];
+    }[];
+  };
+
+  it("exits 0 and counts the plain print lines as skipped, not as errors", () => {
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/skipped \d+ lines \(\d+ not JSON\)/);
+    expect(r.stderr).not.toMatch(/invalid JSON/);
+  });
+
+  it("rebuilds every span the agents exported, with measured timing and stated parents", () => {
+    const spans = new Map(
+      doc.traces.flatMap((t) => t.spans.map((s) => [s.spanId, { ...s, traceId: t.traceId }])),
+    );
+    for (const t of truth) {
+      const s = spans.get(t.spanId);
+      expect(s, `${t.name} ${t.dataId}`).toBeDefined();
+      expect(s?.traceId).toBe(t.traceId);
+      expect(s?.parentSpanId).toBe(t.parentSpanId);
+      expect(s?.parentInferred).toBe(false);
+      expect(s?.timing).toBe("measured");
+    }
+  });
+
+  it("shows A's fetch, its GET and B's processing as one trace when the context travelled", () => {
+    const byTrace = new Map(doc.traces.map((t) => [t.traceId, t]));
+    const propagated = truth.filter((t) => t.name === "process_data" && t.parentSpanId);
+    expect(propagated.length).toBeGreaterThan(0);
+    for (const b of propagated) {
+      const names = byTrace
+        .get(b.traceId)
+        ?.spans.map((s) => s.name)
+        .sort();
+      expect(names).toEqual(["GET", "fetch_data_from_api", "process_data"]);
+    }
+  });
+
+  it("puts B's error under B's span in A's trace, and marks the trace failed", () => {
+    const failed = truth.filter((t) => t.name === "process_data" && t.status === "ERROR");
+    expect(failed.length).toBeGreaterThan(0);
+    for (const b of failed) {
+      const trace = doc.traces.find((t) => t.traceId === b.traceId)!;
+      expect(trace.status).toBe("error");
+      expect(trace.spans.find((s) => s.spanId === b.spanId)?.status).toBe("error");
+    }
+  });
+
+  it("attaches B's log of the received message to B's span through the traceparent inside it", () => {
+    const received = doc.traces
+      .flatMap((t) => t.spans)
+      .filter((s) => s.name === "process_data" && s.records.some((x) => x.message === "received"));
+    expect(received.length).toBe(
+      truth.filter((t) => t.name === "process_data" && t.parentSpanId).length,
+    );
+  });
+});
