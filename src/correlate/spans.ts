@@ -82,6 +82,7 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
     }
   }
   for (const s of spans.values()) {
+    s.records.sort(byTime);
     if (s.timing === "inferred") {
       const logs = s.records.filter((r) => !r.span);
       s.name = firstLine(logs[0]?.message ?? "");
@@ -91,7 +92,6 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
       }
       s.service = majorityService(logs) ?? s.service;
     }
-    s.records.sort(byTime);
   }
   // A record that names only its caller's span (a received traceparent) belongs to the callee span of its service.
   const remaining: LogRecord[] = [];

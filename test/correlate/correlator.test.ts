@@ -1,0 +1,180 @@
+// Unit tests of correlation: grouping, span building, parent inference bookkeeping, tree assembly.
+import { describe, expect, it } from "vitest";
+import { Correlator } from "../../src/correlate/index.js";
+import type { LogRecord, SpanFacts } from "../../src/model.js";
+
+const T1 = "4bf92f3577b34da6a3ce929d0e0e4736";
+let line = 0;
+
+function rec(fields: Partial<LogRecord> & { at?: number }): LogRecord {
+  const { at, ...rest } = fields;
+  const r: LogRecord = {
+    source: "s.jsonl",
+    line: ++line,
+    level: "info",
+    message: "m",
+    attributes: {},
+    ...rest,
+  };
+  if (at !== undefined) r.time = { ms: 1_795_000_000_000 + at, ns: 0, digits: 3 };
+  return r;
+}
+
+function span(facts: Partial<SpanFacts> & { start: number; end: number }): SpanFacts {
+  return {
+    name: facts.name ?? "op",
+    status: facts.status ?? "unset",
+    start: { ms: 1_795_000_000_000 + facts.start, ns: 0, digits: 6 },
+    end: { ms: 1_795_000_000_000 + facts.end, ns: 0, digits: 6 },
+  };
+}
+
+function correlate(records: LogRecord[]) {
+  const c = new Correlator();
+  for (const r of records) c.add(r);
+  return c.finish();
+}
+
+describe("Correlator", () => {
+  it("groups by trace id and keeps records without ids in unmatched", () => {
+    const { traces, unmatched } = correlate([
+      rec({ traceId: T1, spanId: "00f067aa0ba902b7", at: 0, service: "a" }),
+      rec({ traceId: "1".repeat(32), spanId: "1".repeat(16), at: 1, service: "a" }),
+      rec({ at: 2, service: "a" }),
+    ]);
+    expect(traces.map((t) => t.traceId).sort()).toEqual([T1, "1".repeat(32)].sort());
+    expect(unmatched).toHaveLength(1);
+  });
+
+  it("joins a Datadog lower-64 decimal trace to its 128-bit trace", () => {
+    const low = `0000000000000000${T1.slice(16)}`;
+    const { traces } = correlate([
+      rec({ traceId: T1, spanId: "00f067aa0ba902b7", at: 0, service: "a" }),
+      rec({ traceId: low, spanId: "00f067aa0ba902b8", at: 1, service: "b" }),
+    ]);
+    expect(traces).toHaveLength(1);
+    expect(traces[0]?.services).toEqual(["a", "b"]);
+  });
+
+  it("places trace-less runs (LangChain run ids) in the trace of their root run", () => {
+    const root = "a".repeat(32);
+    const child = "b".repeat(32);
+    const grandchild = "c".repeat(32);
+    const { traces } = correlate([
+      rec({ spanId: grandchild, parentSpanId: child, at: 2, service: "agent" }),
+      rec({ spanId: root, at: 0, service: "agent" }),
+      rec({ spanId: child, parentSpanId: root, at: 1, service: "agent" }),
+    ]);
+    expect(traces).toHaveLength(1);
+    expect(traces[0]?.traceId).toBe(root);
+    expect(traces[0]?.spans.map((s) => s.parentSpanId ?? null)).toEqual([null, root, child]);
+  });
+
+  it("uses measured timing from span exports and keeps stated parents", () => {
+    const { traces } = correlate([
+      rec({
+        traceId: T1,
+        spanId: "1".repeat(16),
+        span: span({ start: 0, end: 100, name: "root" }),
+        service: "a",
+      }),
+      rec({
+        traceId: T1,
+        spanId: "2".repeat(16),
+        parentSpanId: "1".repeat(16),
+        span: span({ start: 10, end: 50, name: "child", status: "error" }),
+        service: "a",
+      }),
+      rec({
+        traceId: T1,
+        spanId: "2".repeat(16),
+        at: 20,
+        level: "error",
+        message: "boom",
+        service: "a",
+      }),
+    ]);
+    const [t] = traces;
+    expect(t?.spans.map((s) => [s.name, s.timing, s.parentInferred])).toEqual([
+      ["root", "measured", false],
+      ["child", "measured", false],
+    ]);
+    expect(t?.spans[1]?.records).toHaveLength(2);
+    expect(t?.status).toBe("error");
+    expect(t?.errorCount).toBe(1);
+  });
+
+  it("infers nesting for log-only spans and marks the edges inferred", () => {
+    const { traces } = correlate([
+      rec({
+        traceId: T1,
+        spanId: "1".repeat(16),
+        at: 0,
+        message: "request received",
+        service: "gw",
+      }),
+      rec({
+        traceId: T1,
+        spanId: "2".repeat(16),
+        at: 5,
+        message: "task received",
+        service: "worker",
+      }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 9, message: "task done", service: "worker" }),
+      rec({ traceId: T1, spanId: "1".repeat(16), at: 10, message: "done", service: "gw" }),
+    ]);
+    const [root, child] = traces[0]!.spans;
+    expect(root?.parentSpanId).toBeUndefined();
+    expect(child).toMatchObject({
+      parentSpanId: "1".repeat(16),
+      parentInferred: true,
+      timing: "inferred",
+    });
+  });
+
+  it("keeps a span whose stated parent is missing as an orphan root", () => {
+    const { traces } = correlate([
+      rec({
+        traceId: T1,
+        spanId: "2".repeat(16),
+        parentSpanId: "9".repeat(16),
+        span: span({ start: 0, end: 5 }),
+        service: "b",
+      }),
+    ]);
+    expect(traces[0]?.spans[0]).toMatchObject({ orphan: true, parentSpanId: "9".repeat(16) });
+  });
+
+  it("attaches a record that names only its caller's span to the callee span of its service", () => {
+    const callee = "3".repeat(16);
+    const { traces } = correlate([
+      rec({ traceId: T1, spanId: "1".repeat(16), span: span({ start: 0, end: 10 }), service: "a" }),
+      rec({
+        traceId: T1,
+        spanId: callee,
+        parentSpanId: "1".repeat(16),
+        span: span({ start: 5, end: 9 }),
+        service: "b",
+      }),
+      rec({ traceId: T1, parentSpanId: "1".repeat(16), message: "received", service: "b" }),
+    ]);
+    const b = traces[0]?.spans.find((s) => s.spanId === callee);
+    expect(b?.records.map((r) => r.message)).toContain("received");
+    expect(traces[0]?.records).toHaveLength(0);
+  });
+
+  it("gives records without a service the service their source names elsewhere", () => {
+    const { unmatched } = correlate([
+      rec({
+        source: "logs/agent-b.log",
+        service: "agent-b-data-processor",
+        traceId: T1,
+        spanId: "1".repeat(16),
+        at: 0,
+      }),
+      rec({ source: "logs/agent-b.log", at: 1 }),
+      rec({ source: "logs/other.jsonl.gz", at: 2 }),
+    ]);
+    expect(unmatched.map((r) => r.service)).toEqual(["agent-b-data-processor", "other"]);
+  });
+});
