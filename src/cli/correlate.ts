@@ -1,4 +1,5 @@
 // `agtrace correlate`: runs the pipeline and prints; returns the exit code (DESIGN.md "Exit codes").
+import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import { analyzeTrace } from "../analyze/findings.js";
 import { Correlator } from "../correlate/index.js";
@@ -71,6 +72,11 @@ function skippedNote(stats: IngestStats): string | undefined {
   return `agtrace: skipped ${stats.skipped} line${stats.skipped === 1 ? "" : "s"} (${parts.join(", ")})`;
 }
 
+/** Writes and waits when the reader is slower, so a large result is not buffered in memory. */
+async function write(stream: Writable, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, "drain");
+}
+
 export async function runCorrelate(
   inputs: string[],
   raw: Record<string, unknown>,
@@ -122,14 +128,13 @@ export async function runCorrelate(
 
   if (opts.format === "json") {
     const { sources: n, lines, records, skipped } = stats;
-    io.stdout.write(
-      renderJson(
-        shown,
-        unmatched,
-        { sources: n, lines, records, skipped, traces: traces.length },
-        [],
-      ),
+    const doc = renderJson(
+      shown,
+      unmatched,
+      { sources: n, lines, records, skipped, traces: traces.length },
+      [],
     );
+    for (const piece of doc) await write(io.stdout, piece);
   } else {
     const style = makeStyle(useColor(opts, io));
     const width = outputWidth(opts, io);

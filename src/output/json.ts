@@ -66,18 +66,28 @@ export function traceJson(t: AssembledTrace): Record<string, unknown> {
   };
 }
 
-export function renderJson(
+/**
+ * The document in pieces (header, one trace at a time, footer), so a large result is written out
+ * without ever being one string. Concatenated, the pieces are one pretty-printed JSON document.
+ */
+export function* renderJson(
   traces: AssembledTrace[],
   unmatched: LogRecord[],
   stats: JsonStats,
   findings: Finding[],
-): string {
-  const doc = {
-    version: 1,
-    stats,
-    traces: traces.map(traceJson),
-    unmatched: unmatched.map(recordJson),
-    findings,
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+): Generator<string> {
+  const indent = (text: string): string => text.replace(/\n/g, "\n  ");
+  yield `{\n  "version": 1,\n  "stats": ${indent(JSON.stringify(stats, null, 2))},\n  "traces": [`;
+  let first = true;
+  for (const t of traces) {
+    yield `${first ? "" : ","}\n    ${JSON.stringify(traceJson(t), null, 2).replace(/\n/g, "\n    ")}`;
+    first = false;
+  }
+  yield `${traces.length > 0 ? "\n  " : ""}],\n  "unmatched": [`;
+  first = true;
+  for (const r of unmatched) {
+    yield `${first ? "" : ","}\n    ${JSON.stringify(recordJson(r))}`;
+    first = false;
+  }
+  yield `${unmatched.length > 0 ? "\n  " : ""}],\n  "findings": ${indent(JSON.stringify(findings, null, 2))}\n}\n`;
 }

@@ -61,6 +61,55 @@ describe("inputs", () => {
   });
 });
 
+describe("in-house field names", () => {
+  it("--trace-field/--span-field/--parent-field/--time-field/--service-field/--message-field read custom fields", async () => {
+    const lines = [
+      {
+        ctx: { op: "order-42", step: "s1" },
+        at: "2026-11-24T10:00:00.000Z",
+        app: "shop",
+        text: "checkout started",
+      },
+      {
+        ctx: { op: "order-42", step: "s2", up: "s1" },
+        at: "2026-11-24T10:00:00.250Z",
+        app: "payments",
+        text: "charging card",
+      },
+      {
+        ctx: { op: "order-43", step: "s3" },
+        at: "2026-11-24T10:00:01.000Z",
+        app: "shop",
+        text: "other order",
+      },
+    ];
+    const args = [
+      "--trace-field",
+      "ctx.op",
+      "--span-field",
+      "ctx.step",
+      "--parent-field",
+      "ctx.up",
+    ];
+    const more = ["--time-field", "at", "--service-field", "app", "--message-field", "text"];
+    const r = await agtrace(["correlate", ...args, ...more, "--format", "json"], {
+      stdin: lines.map((l) => JSON.stringify(l)).join("\n"),
+    });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const order = doc.traces.find((t: { traceId: string }) => t.traceId === "order-42");
+    expect(order.services).toEqual(["shop", "payments"]);
+    expect(order.durationMs).toBe(250);
+    expect(order.spans[1]).toMatchObject({
+      spanId: "s2",
+      parentSpanId: "s1",
+      parentInferred: false,
+      service: "payments",
+    });
+    expect(order.spans[1].records[0].message).toBe("charging card");
+  });
+});
+
 describe("filters and order", () => {
   it("--errors keeps failed traces only and --fail-on error exits 1", async () => {
     const r = await agtrace([
