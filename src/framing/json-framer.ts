@@ -66,11 +66,11 @@ export class JsonFramer {
     if (this.#pending.length > 0) {
       const start = firstNonSpace(text);
       // A new unindented object while one is open: the open one was cut short.
-      if (start === 0 && (text[0] === "{" || text[0] === "[")) this.#abandon();
-      else {
-        this.#continue(text, lineNo);
-        return;
-      }
+      if (start === 0 && (text[0] === "{" || text[0] === "[")) {
+        this.#abandon();
+        this.push(text, lineNo);
+      } else this.#continue(text, lineNo);
+      return;
     }
     const start = firstNonSpace(text);
     if (start === text.length) return;
@@ -85,14 +85,11 @@ export class JsonFramer {
         this.#sink.value(parseJson(text), lineNo);
         return;
       } catch (err) {
-        this.#fallback(text, lineNo, err);
+        this.#split(text, lineNo, err);
         return;
       }
     }
-    const state: Scan = { depth: 0, inString: false, escaped: false };
-    scan(text, state);
-    if (state.depth > 0) this.#open(text, lineNo, state);
-    else this.#sink.skip("invalid JSON", lineNo, "unexpected end of line");
+    this.#split(text, lineNo, undefined);
   }
 
   /** Ends the input: an object still open is reported as unterminated. */
@@ -100,29 +97,41 @@ export class JsonFramer {
     if (this.#pending.length > 0) this.#abandon();
   }
 
-  #fallback(text: string, lineNo: number, err: unknown): void {
+  /** A line that is not one JSON value: several values (`{…}{…}`), and/or the start of a multi-line one. */
+  #split(text: string, lineNo: number, err: unknown): void {
     const state: Scan = { depth: 0, inString: false, escaped: false };
     const splits: number[] = [];
     scan(text, state, splits);
-    if (state.depth > 0 && splits.length === 0) {
-      this.#open(text, lineNo, state);
+    if (state.depth < 0 || (splits.length === 0 && state.depth === 0)) {
+      this.#sink.skip("invalid JSON", lineNo, err ? errorDetail(err) : "unexpected end of line");
       return;
     }
-    if (splits.length > 1 && state.depth === 0) {
-      // Several values on one line (`{…}{…}`): each is its own record.
-      let from = 0;
-      for (const to of splits) {
-        const part = text.slice(from, to);
-        from = to;
-        try {
-          this.#sink.value(parseJson(part), lineNo);
-        } catch (e) {
-          this.#sink.skip("invalid JSON", lineNo, errorDetail(e));
-        }
+    const rest = text.slice(splits.at(-1) ?? 0);
+    const restStart = firstNonSpace(rest);
+    // Text after the values that does not begin another one makes the whole line invalid.
+    if (restStart < rest.length && rest[restStart] !== "{" && rest[restStart] !== "[") {
+      this.#sink.skip(
+        "invalid JSON",
+        lineNo,
+        err ? errorDetail(err) : "unexpected text after a value",
+      );
+      return;
+    }
+    let from = 0;
+    for (const to of splits) {
+      const part = text.slice(from, to);
+      from = to;
+      try {
+        this.#sink.value(parseJson(part), lineNo);
+      } catch (e) {
+        this.#sink.skip("invalid JSON", lineNo, errorDetail(e));
       }
-      return;
     }
-    this.#sink.skip("invalid JSON", lineNo, errorDetail(err));
+    if (restStart === rest.length) return;
+    const restState: Scan = { depth: 0, inString: false, escaped: false };
+    scan(rest, restState);
+    if (restState.depth > 0) this.#open(rest, lineNo, restState);
+    else this.#sink.skip("invalid JSON", lineNo, "unexpected end of line");
   }
 
   #open(text: string, lineNo: number, state: Scan): void {

@@ -27,8 +27,8 @@ export async function splitLines(
   let lineNo = 0;
   const finishLine = (chunk: Buffer, start: number, end: number): void => {
     lineNo++;
-    if (overflowBytes > 0) {
-      sink.tooLong(lineNo, overflowBytes + end - start);
+    if (overflowBytes > 0 || carryBytes + end - start > maxLineBytes) {
+      sink.tooLong(lineNo, overflowBytes + carryBytes + end - start);
       overflowBytes = 0;
     } else if (carryBytes > 0) {
       carry.push(chunk.subarray(start, end));

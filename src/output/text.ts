@@ -5,7 +5,7 @@ const ANSI_SEQUENCE =
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]|\u009b[0-?]*[ -/]*[@-~]/g;
 // C0/C1 controls, DEL, bidi overrides/isolates and zero-width joiners that could reorder or hide text.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** One line of printable text: escape sequences removed, controls and line breaks turned into spaces. */
 export function sanitize(text: string): string {
@@ -63,17 +63,21 @@ export function padTo(text: string, width: number, align: "left" | "right" = "le
   return align === "left" ? t + pad : pad + t;
 }
 
-/** 850µs, 12.3ms, 420ms, 1.42s, 2m03s, 1h02m. */
+/** 850µs, 12.3ms, 420ms, 1.42s, 2m03s, 1h02m: the unit is chosen after rounding, so 999.7ms is 1s. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "?";
   if (ms === 0) return "0ms";
-  if (ms < 1) return `${Math.round(ms * 1000)}µs`;
+  const us = Math.round(ms * 1000);
+  if (us < 1000) return `${us}µs`;
   // Three significant digits, without trailing zeros: 5ms, 5.25ms, 17ms, 17.4ms.
-  if (ms < 10) return `${Number(ms.toFixed(2))}ms`;
-  if (ms < 100) return `${Number(ms.toFixed(1))}ms`;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(ms < 10_000 ? 2 : 1))}s`;
-  const totalS = Math.round(ms / 1000);
+  const sig = (v: number, digits: number): number => Number(v.toFixed(digits));
+  if (sig(ms, 2) < 10) return `${sig(ms, 2)}ms`;
+  if (sig(ms, 1) < 100) return `${sig(ms, 1)}ms`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (sig(s, 2) < 10) return `${sig(s, 2)}s`;
+  if (sig(s, 1) < 60) return `${sig(s, 1)}s`;
+  const totalS = Math.round(s);
   if (totalS < 3600) return `${Math.floor(totalS / 60)}m${String(totalS % 60).padStart(2, "0")}s`;
   const totalM = Math.round(totalS / 60);
   return `${Math.floor(totalM / 60)}h${String(totalM % 60).padStart(2, "0")}m`;

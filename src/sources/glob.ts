@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const MAGIC = /[*?[{]/;
@@ -62,7 +62,7 @@ export function expandGlob(pattern: string): string[] {
   const walk = (base: string, rest: string[]): void => {
     const [head, ...tail] = rest;
     if (head === undefined) {
-      results.add(base);
+      if (existsSync(base)) results.add(base);
       return;
     }
     if (head === "**") {

@@ -12,9 +12,14 @@ export async function* readSource(spec: SourceSpec, stdin: Readable): AsyncGener
     ? createReadStream(spec.path, { highWaterMark: 1 << 20 })
     : stdin;
   const iterator = raw[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const head: Buffer = first.value;
+  // The magic number is two bytes; a stream may hand them over in separate chunks.
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  }
+  if (head.length === 0) return;
   const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
   if (head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
     const gunzip = createGunzip();

@@ -3,6 +3,15 @@
 const LONG_DIGITS = /\d{16}/;
 const PROTO_KEYS = /"(?:__proto__|constructor)"/;
 
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Characters that continue a number after its integer part: digits, `.`, `e`, `E`, `+`, `-`. */
+function isNumberChar(c: number): boolean {
+  return isDigit(c) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+}
+
 /** Integers of 16+ digits (ns timestamps, 64-bit decimal ids) exceed 2^53: turn them into strings. */
 export function quoteLongIntegers(text: string): string {
   let out = "";
@@ -22,10 +31,11 @@ export function quoteLongIntegers(text: string): string {
     const isStart = (c >= 48 && c <= 57) || c === 45; /* digit or - */
     if (!isStart) continue;
     let j = i + (c === 45 ? 1 : 0);
-    while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-    const next = text.charCodeAt(j);
-    const isInteger = next !== 46 && next !== 101 && next !== 69; /* . e E */
-    if (isInteger && j - i >= 16) {
+    while (j < text.length && isDigit(text.charCodeAt(j))) j++;
+    const digitsEnd = j;
+    // A fraction or exponent makes it a float: consume it whole, never quote it.
+    while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+    if (j === digitsEnd && digitsEnd - i >= 16) {
       out += `${text.slice(last, i)}"${text.slice(i, j)}"`;
       last = j;
     }

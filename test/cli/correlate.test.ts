@@ -61,6 +61,30 @@ describe("inputs", () => {
   });
 });
 
+describe("broken input", () => {
+  it("reports bad lines with file:line, counts them, and keeps every good record", async () => {
+    const r = await agtrace(["correlate", "fixtures/broken/mixed.jsonl", "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("fixtures/broken/mixed.jsonl:4: unterminated JSON");
+    expect(r.stderr).toMatch(/skipped 6 lines \(1 unterminated JSON, 5 not JSON\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const doc = JSON.parse(r.stdout);
+    expect(doc.stats).toMatchObject({ lines: 14, records: 7, skipped: 6 });
+    const lines = doc.traces.flatMap((t: { spans: { records: { line: number }[] }[] }) =>
+      t.spans.flatMap((s) => s.records.map((x) => x.line)),
+    );
+    expect(lines.sort((a: number, b: number) => a - b)).toEqual([1, 2, 5, 7, 12, 13, 14]);
+  });
+
+  it("skips a line over the size limit with a warning instead of holding it", async () => {
+    const big = `{"msg":"${"x".repeat(70 * 1024 * 1024)}"}\n{"msg":"after","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"}\n`;
+    const r = await agtrace(["correlate", "--format", "json"], { stdin: big });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/-:1: line too long/);
+    expect(JSON.parse(r.stdout).traces[0].spans[0].records[0].line).toBe(2);
+  });
+});
+
 describe("in-house field names", () => {
   it("--trace-field/--span-field/--parent-field/--time-field/--service-field/--message-field read custom fields", async () => {
     const lines = [

@@ -20,7 +20,9 @@ function rec(fields: Partial<LogRecord> & { at?: number }): LogRecord {
   return r;
 }
 
-function span(facts: Partial<SpanFacts> & { start: number; end: number }): SpanFacts {
+function span(
+  facts: Omit<Partial<SpanFacts>, "start" | "end"> & { start: number; end: number },
+): SpanFacts {
   return {
     name: facts.name ?? "op",
     status: facts.status ?? "unset",
