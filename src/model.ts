@@ -47,8 +47,8 @@ export interface LogRecord {
   idSource?: string;
   /** Set when the record is itself a span export rather than a log line. */
   span?: SpanFacts;
-  /** Remaining scalar fields, flattened to dotted keys. */
-  attributes: Record<string, string | number | boolean>;
+  /** A span export's attributes (log lines keep none: records stay small in memory). */
+  attributes?: Record<string, string | number | boolean>;
 }
 
 export type Timing = "measured" | "inferred";

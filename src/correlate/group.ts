@@ -17,12 +17,12 @@ export class TraceGrouper {
 
   add(record: LogRecord): void {
     if (record.traceId) {
-      let list = this.#byTrace.get(record.traceId);
-      if (!list) {
-        list = [];
-        this.#byTrace.set(record.traceId, list);
-      }
-      list.push(record);
+      const list = this.#byTrace.get(record.traceId);
+      if (list) {
+        // One string per trace id, however many records carry it.
+        record.traceId = list[0]!.traceId!;
+        list.push(record);
+      } else this.#byTrace.set(record.traceId, [record]);
     } else if (record.spanId || record.parentSpanId) this.#spanOnly.push(record);
     else this.#unmatched.push(record);
   }

@@ -18,12 +18,18 @@ export class Correlator {
   /** Records that name no service, per source: they take the service their source names elsewhere. */
   readonly #unnamed = new Map<string, LogRecord[]>();
   readonly #named = new Map<string, Map<string, number>>();
+  readonly #serviceNames = new Map<string, string>();
 
   add(record: LogRecord): void {
     const byService = this.#named.get(record.source) ?? new Map<string, number>();
     if (byService.size === 0) this.#named.set(record.source, byService);
-    if (record.service) byService.set(record.service, (byService.get(record.service) ?? 0) + 1);
-    else {
+    if (record.service) {
+      // One string per service name, however many records carry it.
+      const name = this.#serviceNames.get(record.service);
+      if (name === undefined) this.#serviceNames.set(record.service, record.service);
+      else record.service = name;
+      byService.set(record.service, (byService.get(record.service) ?? 0) + 1);
+    } else {
       const list = this.#unnamed.get(record.source) ?? [];
       if (list.length === 0) this.#unnamed.set(record.source, list);
       list.push(record);

@@ -71,7 +71,7 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
       if (r.span.statusMessage) s.statusMessage = r.span.statusMessage;
       if (r.span.kind) s.kind = r.span.kind;
       if (r.service) s.service = r.service;
-      s.attributes = r.attributes;
+      s.attributes = r.attributes ?? {};
       if (r.parentSpanId) s.parentSpanId = r.parentSpanId;
       continue;
     }

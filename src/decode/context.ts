@@ -1,5 +1,5 @@
 // Trace context found in a log record: its own ids (per dialect) and ids propagated to it (headers, carriers).
-import type { Flat } from "./flatten.js";
+
 import {
   datadogTraceId,
   decimalToHex16,
@@ -13,14 +13,13 @@ import {
   parseUberTraceId,
   parseXRay,
 } from "./ids.js";
+import type { Get } from "./lookup.js";
 
 export interface ContextIds {
   traceId?: string;
   spanId?: string;
   parentSpanId?: string;
   idSource?: string;
-  /** Keys whose values became ids, left out of attributes. */
-  consumed: string[];
 }
 
 type Normalize = (v: unknown) => string | undefined;
@@ -131,24 +130,24 @@ const OWN_DIALECTS: OwnDialect[] = [
 ];
 
 /** Header names whose values carry a context propagated from the caller (matched on the last key segment). */
-const PROPAGATION_HEADERS: Record<string, (v: string) => PropagatedContext | undefined> = {
-  traceparent: parseTraceparent,
-  "x-amzn-trace-id": parseXRay,
-  b3: parseB3Single,
-  "uber-trace-id": parseUberTraceId,
-  "x-cloud-trace-context": parseCloudTraceContext,
-};
+const PROPAGATION_HEADERS = new Map<string, (v: string) => PropagatedContext | undefined>([
+  ["traceparent", parseTraceparent],
+  ["x-amzn-trace-id", parseXRay],
+  ["b3", parseB3Single],
+  ["uber-trace-id", parseUberTraceId],
+  ["x-cloud-trace-context", parseCloudTraceContext],
+]);
 
 /** Containers in which loggers nest the MDC / thread context (log4j2 JsonLayout `contextMap`, `mdc`). */
 const MDC_PREFIXES = ["", "contextMap.", "mdc.", "MDC."];
 
-function ownContext(flat: Flat, out: ContextIds): void {
-  for (const prefix of MDC_PREFIXES) if (ownContextAt(flat, out, prefix)) return;
+function ownContext(get: Get, out: ContextIds): void {
+  for (const prefix of MDC_PREFIXES) if (ownContextAt(get, out, prefix)) return;
 }
 
-function ownContextAt(flat: Flat, out: ContextIds, prefix: string): boolean {
+function ownContextAt(get: Get, out: ContextIds, prefix: string): boolean {
   const at = (key: string | undefined): unknown =>
-    key === undefined ? undefined : flat[prefix + key];
+    key === undefined ? undefined : get(prefix + key);
   for (const d of OWN_DIALECTS) {
     if (d.requires && at(d.requires) === undefined) continue;
     const rawTrace = at(d.trace);
@@ -163,43 +162,60 @@ function ownContextAt(flat: Flat, out: ContextIds, prefix: string): boolean {
     const parent = d.spanNorm(at(d.parent));
     if (parent) out.parentSpanId = parent;
     out.idSource = prefix + d.name;
-    for (const key of [d.trace, d.span, d.parent]) if (key) out.consumed.push(prefix + key);
     return true;
   }
   return false;
 }
 
-/** A context propagated to this record (a received traceparent, request headers): names the caller's span. */
-function propagatedContext(flat: Flat): { ctx: PropagatedContext; key: string } | undefined {
-  let b3Prefix: string | undefined;
-  for (const key in flat) {
-    const dot = key.lastIndexOf(".");
-    if (dot < 0 && key === "traceparent") continue; // a top-level traceparent is the record's own
-    const last = (dot < 0 ? key : key.slice(dot + 1)).toLowerCase();
-    const parse = PROPAGATION_HEADERS[last];
-    const value = flat[key];
-    if (parse && typeof value === "string") {
-      const ctx = parse(value);
-      if (ctx) return { ctx, key };
-    }
-    if (last === "x-b3-traceid") b3Prefix = key.slice(0, dot + 1);
-  }
-  if (b3Prefix === undefined) return undefined;
-  // B3 multi-header: sibling keys under the same prefix, any case.
-  const sibling = (name: string): unknown => {
-    for (const key in flat) {
-      if (key.startsWith(b3Prefix!) && key.slice(b3Prefix!.length).toLowerCase() === name)
-        return flat[key];
-    }
-    return undefined;
-  };
-  const traceId = normalizeTraceId(sibling("x-b3-traceid"));
-  const spanId = normalizeSpanId(sibling("x-b3-spanid"));
+const MAX_DEPTH = 6;
+
+/** Case-insensitive own key of an object (HTTP header names come in any case). */
+function keyIn(obj: Record<string, unknown>, lowerName: string): unknown {
+  for (const key in obj)
+    if (key.length === lowerName.length && key.toLowerCase() === lowerName) return obj[key];
+  return undefined;
+}
+
+/** B3 multi-header: `X-B3-TraceId` with `X-B3-SpanId` beside it in the same object. */
+function b3Multi(obj: Record<string, unknown>): PropagatedContext | undefined {
+  const traceId = normalizeTraceId(keyIn(obj, "x-b3-traceid"));
   if (!traceId) return undefined;
-  return {
-    ctx: spanId ? { traceId, spanId, dialect: "b3" } : { traceId, dialect: "b3" },
-    key: `${b3Prefix}X-B3-TraceId`,
-  };
+  const spanId = normalizeSpanId(keyIn(obj, "x-b3-spanid"));
+  return spanId ? { traceId, spanId, dialect: "b3" } : { traceId, dialect: "b3" };
+}
+
+/**
+ * A context propagated to this record (a received message's traceparent, request headers), searched in
+ * nested objects only: it names the caller's span. A top-level `traceparent` is the record's own.
+ */
+function propagatedContext(
+  obj: Record<string, unknown>,
+  path: string,
+  depth: number,
+): { ctx: PropagatedContext; key: string } | undefined {
+  for (const key in obj) {
+    const value = obj[key];
+    if (typeof value === "string") {
+      if (depth === 0 || value.length < 16) continue;
+      const lower = key.toLowerCase();
+      const parse = PROPAGATION_HEADERS.get(lower);
+      const ctx = parse ? parse(value) : lower === "x-b3-traceid" ? b3Multi(obj) : undefined;
+      if (ctx) return { ctx, key: `${path}${key}` };
+    } else if (
+      value !== null &&
+      typeof value === "object" &&
+      depth < MAX_DEPTH &&
+      !Array.isArray(value)
+    ) {
+      const found = propagatedContext(
+        value as Record<string, unknown>,
+        `${path}${key}.`,
+        depth + 1,
+      );
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 export interface FieldOverrides {
@@ -209,25 +225,29 @@ export interface FieldOverrides {
 }
 
 /** In-house id fields named on the command line: hex is normalized, anything else kept as an opaque id. */
-function overrideId(flat: Flat, key: string | undefined, hex: Normalize): string | undefined {
+function overrideId(get: Get, key: string | undefined, hex: Normalize): string | undefined {
   if (!key) return undefined;
-  const v = flat[key];
+  const v = get(key);
   if (v === undefined || v === "") return undefined;
   return hex(v) ?? decimalToHex16(v) ?? String(v);
 }
 
-export function extractContext(flat: Flat, overrides: FieldOverrides): ContextIds {
-  const out: ContextIds = { consumed: [] };
-  const traceId = overrideId(flat, overrides.trace, normalizeTraceId);
-  const spanId = overrideId(flat, overrides.span, anySpanId);
-  const parentSpanId = overrideId(flat, overrides.parent, anySpanId);
+export function extractContext(
+  obj: Record<string, unknown>,
+  get: Get,
+  overrides: FieldOverrides,
+): ContextIds {
+  const out: ContextIds = {};
+  const traceId = overrideId(get, overrides.trace, normalizeTraceId);
+  const spanId = overrideId(get, overrides.span, anySpanId);
+  const parentSpanId = overrideId(get, overrides.parent, anySpanId);
   if (traceId || spanId) {
     if (traceId) out.traceId = traceId;
     if (spanId) out.spanId = spanId;
     if (parentSpanId) out.parentSpanId = parentSpanId;
     out.idSource = "override";
-  } else ownContext(flat, out);
-  const propagated = propagatedContext(flat);
+  } else ownContext(get, out);
+  const propagated = propagatedContext(obj, "", 0);
   if (propagated) {
     const { ctx, key } = propagated;
     if (!out.traceId && !out.spanId) {

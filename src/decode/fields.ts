@@ -1,7 +1,7 @@
 // Where time, level, message and service live across logging libraries (FORMATS.md §2–§7, §10, §11).
 import type { Instant, Level } from "../model.js";
 import { epochSecondsFloat, fromSecondsNanos, parseTimeValue } from "../util/instant.js";
-import type { Flat } from "./flatten.js";
+import type { Get } from "./lookup.js";
 
 export const TIME_KEYS = [
   "@timestamp",
@@ -12,6 +12,7 @@ export const TIME_KEYS = [
   "T",
   "Timestamp",
   "t.$date",
+  "instant",
   "date",
   "datetime",
   "_timestamp",
@@ -25,32 +26,21 @@ export const TIME_KEYS = [
 ] as const;
 
 /** Reads the record's time from the first time-like field that parses; returns the key used. */
-export function pickTime(flat: Flat): { time: Instant; key: string } | undefined {
+export function pickTime(get: Get): { time: Instant; key: string } | undefined {
   for (const key of TIME_KEYS) {
-    const v = flat[key];
+    const v = get(key);
     if (v === undefined) continue;
     const time = parseTimeValue(v);
     if (time) return { time, key };
   }
-  const seconds = flat["timestamp.seconds"] ?? flat["timestamp.epochSecond"];
-  if (seconds !== undefined) {
-    return {
-      time: fromSecondsNanos(Number(seconds), Number(flat["timestamp.nanos"] ?? 0)),
-      key: "timestamp",
-    };
-  }
-  if (flat["instant.epochSecond"] !== undefined) {
-    const nanos = Number(flat["instant.nanoOfSecond"] ?? 0);
-    return { time: fromSecondsNanos(Number(flat["instant.epochSecond"]), nanos), key: "instant" };
-  }
   // Fluent Bit's split Stackdriver fields.
-  const splitSeconds = flat.timestampSeconds ?? flat.timestampSecond;
+  const splitSeconds = get("timestampSeconds") ?? get("timestampSecond");
   if (splitSeconds !== undefined) {
-    const time = fromSecondsNanos(Number(splitSeconds), Number(flat.timestampNanos ?? 0));
+    const time = fromSecondsNanos(Number(splitSeconds), Number(get("timestampNanos") ?? 0));
     return { time, key: "timestampSeconds" };
   }
-  if (typeof flat.created === "number")
-    return { time: epochSecondsFloat(flat.created), key: "created" };
+  const created = get("created");
+  if (typeof created === "number") return { time: epochSecondsFloat(created), key: "created" };
   return undefined;
 }
 
@@ -166,9 +156,9 @@ export function levelFromText(text: string, key?: string): Level | undefined {
 const OTEL_NUMBER_KEYS = new Set(["severityNumber", "severity_number", "Severity"]);
 
 /** The record's level, interpreting numbers by the key they came from. */
-export function pickLevel(flat: Flat): { level: Level; key: string } | undefined {
+export function pickLevel(get: Get): { level: Level; key: string } | undefined {
   for (const key of LEVEL_KEYS) {
-    const v = flat[key];
+    const v = get(key);
     if (v === undefined) continue;
     let level: Level | undefined;
     if (typeof v === "number") {
@@ -198,10 +188,10 @@ export const MESSAGE_KEYS = [
 ] as const;
 
 /** The record's message; an object-valued `message` is summarized as JSON by the caller. */
-export function pickMessage(flat: Flat): { message: string; key: string } | undefined {
+export function pickMessage(get: Get): { message: string; key: string } | undefined {
   for (const key of MESSAGE_KEYS) {
-    const v = flat[key];
-    if (v !== undefined && typeof v !== "boolean") return { message: String(v), key };
+    const v = get(key);
+    if (typeof v === "string" || typeof v === "number") return { message: String(v), key };
   }
   return undefined;
 }
@@ -223,14 +213,15 @@ export const SERVICE_KEYS = [
   "kubernetes.container.name",
 ] as const;
 
-export function pickService(flat: Flat): { service: string; key: string } | undefined {
+export function pickService(get: Get): { service: string; key: string } | undefined {
   for (const key of SERVICE_KEYS) {
-    const v = flat[key];
+    const v = get(key);
     if (typeof v === "string" && v !== "" && v !== "unknown_service") return { service: v, key };
   }
   // bunyan: `name` is the app's logger name, told apart by bunyan's `v: 0` marker.
-  if (flat.v === 0 && typeof flat.name === "string" && flat.hostname !== undefined) {
-    return { service: flat.name, key: "name" };
+  const name = get("name");
+  if (get("v") === 0 && typeof name === "string" && get("hostname") !== undefined) {
+    return { service: name, key: "name" };
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { Level, LogRecord } from "../model.js";
+import type { LogRecord } from "../model.js";
 import type { FieldOverrides } from "./context.js";
 
 export interface DecodeOptions extends FieldOverrides {
@@ -18,10 +18,6 @@ export interface Decoder {
   name: string;
   detect(obj: Record<string, unknown>): boolean;
   decode(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord[];
-}
-
-export function baseRecord(ctx: DecodeContext, message: string, level: Level = "info"): LogRecord {
-  return { source: ctx.source, line: ctx.line, level, message, attributes: {} };
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -11,31 +11,15 @@ function gridDigits(n: number): number {
   return 9;
 }
 
-/** Parses RFC 3339 / ISO 8601 text (also `YYYY-MM-DD HH:MM:SS,mmm`). Zone-less text is read as UTC. */
-export function parseIsoInstant(text: string): Instant | undefined {
-  const m = ISO.exec(text.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const parts = [
-    Number(y),
-    Number(mo) - 1,
-    Number(d),
-    Number(h),
-    Number(mi),
-    Number(s ?? 0),
-  ] as const;
-  let ms = Date.UTC(...parts);
-  // Date.UTC rolls impossible dates over (Feb 30 → Mar 1): reject them instead.
-  const check = new Date(ms);
-  if (
-    check.getUTCMonth() !== parts[1] ||
-    check.getUTCDate() !== parts[2] ||
-    parts[3] > 23 ||
-    parts[4] > 59 ||
-    parts[5] > 60
-  ) {
-    return undefined;
-  }
+const TAIL = /^(?:[.,](\d+))?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** The last `YYYY-MM-DDTHH:MM:SS` seen and its epoch ms: consecutive log lines mostly share it. */
+let lastHead = "";
+let lastBase = 0;
+
+/** Applies the fraction and zone to the epoch ms of the date and time. */
+function withTail(base: number, frac: string | undefined, zone: string | undefined): Instant {
+  let ms = base;
   if (zone && zone !== "Z" && zone !== "z") {
     const sign = zone[0] === "-" ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
@@ -49,6 +33,43 @@ export function parseIsoInstant(text: string): Instant | undefined {
     ns = Number(nine.slice(3));
   }
   return { ms, ns, digits: gridDigits(frac?.length ?? 0) };
+}
+
+/** Parses RFC 3339 / ISO 8601 text (also `YYYY-MM-DD HH:MM:SS,mmm`). Zone-less text is read as UTC. */
+export function parseIsoInstant(input: string): Instant | undefined {
+  const text = input.trim();
+  if (lastHead !== "" && text.startsWith(lastHead)) {
+    const tail = TAIL.exec(text.slice(19));
+    if (tail) return withTail(lastBase, tail[1], tail[2]);
+  }
+  const m = ISO.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const parts = [
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s ?? 0),
+  ] as const;
+  const base = Date.UTC(...parts);
+  // Date.UTC rolls impossible dates over (Feb 30 → Mar 1): reject them instead.
+  const check = new Date(base);
+  if (
+    check.getUTCMonth() !== parts[1] ||
+    check.getUTCDate() !== parts[2] ||
+    parts[3] > 23 ||
+    parts[4] > 59 ||
+    parts[5] > 60
+  ) {
+    return undefined;
+  }
+  if (s !== undefined && text.length >= 19) {
+    lastHead = text.slice(0, 19);
+    lastBase = base;
+  }
+  return withTail(base, frac, zone);
 }
 
 /** Builds an instant from an epoch count whose unit is told by its digit count (s, ms, µs, ns). */

@@ -1,8 +1,5 @@
 // Lossless, prototype-safe JSON parsing for untrusted log text.
 
-const LONG_DIGITS = /\d{16}/;
-const PROTO_KEYS = /"(?:__proto__|constructor)"/;
-
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
@@ -48,8 +45,34 @@ function dropProtoKeys(key: string, value: unknown): unknown {
   return key === "__proto__" || key === "constructor" ? undefined : value;
 }
 
-/** JSON.parse that keeps long integers exact and drops `__proto__`/`constructor` keys. Throws on invalid JSON. */
+const UNSAFE_NUMBER = 1;
+const PROTO_KEY = 2;
+
+/** What the parsed value holds that a plain JSON.parse gets wrong: integers past 2^53, prototype keys. */
+function hazards(value: unknown, depth: number): number {
+  if (typeof value === "number")
+    return Number.isSafeInteger(value) || !Number.isInteger(value) ? 0 : UNSAFE_NUMBER;
+  if (value === null || typeof value !== "object" || depth > 64) return 0;
+  let found = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) found |= hazards(v, depth + 1);
+    return found;
+  }
+  for (const key in value) {
+    if (key === "__proto__" || key === "constructor") found |= PROTO_KEY;
+    found |= hazards((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return found;
+}
+
+/**
+ * JSON.parse that keeps integers past 2^53 exact (as strings) and drops `__proto__`/`constructor` keys.
+ * Parses once, and again only when the first result shows such a hazard. Throws on invalid JSON.
+ */
 export function parseJson(text: string): unknown {
-  const safe = LONG_DIGITS.test(text) ? quoteLongIntegers(text) : text;
-  return PROTO_KEYS.test(safe) ? JSON.parse(safe, dropProtoKeys) : JSON.parse(safe);
+  const value: unknown = JSON.parse(text);
+  const found = hazards(value, 0);
+  if (found === 0) return value;
+  const safe = found & UNSAFE_NUMBER ? quoteLongIntegers(text) : text;
+  return found & PROTO_KEY ? JSON.parse(safe, dropProtoKeys) : JSON.parse(safe);
 }

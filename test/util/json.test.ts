@@ -16,9 +16,12 @@ describe("parseJson", () => {
       text: '{"a":{"b":[1,12345678901234567,2]}}',
       value: { a: { b: [1, "12345678901234567", 2] } },
     },
-    { text: '{"x" : 1234567890123456 }', value: { x: "1234567890123456" } },
-  ])("keeps the 16+ digit integer in $text exact, as a string", ({ text, value }) => {
+  ])("keeps the integer past 2^53 in $text exact, as a string", ({ text, value }) => {
     expect(parseJson(text)).toEqual(value);
+  });
+
+  it("leaves a 16-digit integer that a double holds exactly as a number", () => {
+    expect(parseJson('{"x" : 1234567890123456 }')).toEqual({ x: 1234567890123456 });
   });
 
   it.each([

@@ -52,11 +52,10 @@ export const openaiAgents: Decoder = {
         line: ctx.line,
         level: "info",
         message: messageText(o.workflow_name ?? "trace"),
-        attributes: {},
+        attributes: typeof o.group_id === "string" ? { group_id: o.group_id } : {},
         idSource: "openai-agents",
       };
       if (traceId) record.traceId = traceId;
-      if (typeof o.group_id === "string") record.attributes.group_id = o.group_id;
       return [record];
     }
     const data = isObject(o.span_data) ? o.span_data : {};
