@@ -11,10 +11,25 @@ export interface CallModel {
   entries: Map<string, Map<string, [number, number]>>;
   /** service → line template → [times the next span to start was another service's, times seen]: lines that announce a call. */
   announces: Map<string, Map<string, [number, number]>>;
+  /** service → share of its spans that opened the service's work in a trace (the base rate for `entries`). */
+  entryRates: Map<string, number>;
 }
 
 /** A message with its variable parts (numbers, ids, quoted values) masked, so lines of one log statement compare equal. */
+const templates = new Map<string, string>();
+
 export function template(message: string): string {
+  // Lines repeat (one log statement, many records): compute each template once.
+  let t = templates.get(message);
+  if (t === undefined) {
+    t = maskVariables(message);
+    if (templates.size > 100_000) templates.clear();
+    templates.set(message, t);
+  }
+  return t;
+}
+
+function maskVariables(message: string): string {
   return message
     .slice(0, 80)
     .replace(/"[^"]*"|'[^']*'/g, "?")
@@ -64,7 +79,12 @@ function lastOtherActivity(
 }
 
 export function learnCallModel(sets: SpanSet[]): CallModel {
-  const model: CallModel = { calls: new Map(), entries: new Map(), announces: new Map() };
+  const model: CallModel = {
+    calls: new Map(),
+    entries: new Map(),
+    announces: new Map(),
+    entryRates: new Map(),
+  };
   const timelines = sets.map(timeline);
   // Pass 1: which first lines open a service's work (the first span of a service that is not the trace's first).
   for (const spans of timelines) {
@@ -73,6 +93,15 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
       count(model.entries, s.service, template(s.name), seen.size > 0 && !seen.has(s.service));
       seen.add(s.service);
     }
+  }
+  for (const [service, counts] of model.entries) {
+    let first = 0;
+    let seen = 0;
+    for (const [f, n] of counts.values()) {
+      first += f;
+      seen += n;
+    }
+    model.entryRates.set(service, first / seen);
   }
   // Pass 2: who calls whom (the other service active last before an entry), and which lines announce a call.
   for (const spans of timelines) {
@@ -146,16 +175,9 @@ function likelyCallers(model: CallModel, callee: string): Set<string> {
  * service's work in a trace clearly more often than the service's lines do on average.
  */
 function isEntryLike(model: CallModel, s: SpanDraft): boolean {
-  const counts = model.entries.get(s.service);
-  const c = counts?.get(template(s.name));
-  if (!counts || !c || c[0] < 2) return false;
-  let first = 0;
-  let seen = 0;
-  for (const [f, n] of counts.values()) {
-    first += f;
-    seen += n;
-  }
-  return c[0] / c[1] >= 1.5 * (first / seen);
+  const c = model.entries.get(s.service)?.get(template(s.name));
+  if (!c || c[0] < 2) return false;
+  return c[0] / c[1] >= 1.5 * (model.entryRates.get(s.service) ?? 1);
 }
 
 /** Time (epoch ms) of the span's last record at or before t; undefined when it had none yet. */

@@ -13,7 +13,8 @@ export interface SpanDraft extends Span {
 const NAME_LENGTH = 60;
 
 function firstLine(text: string): string {
-  const line = text.split("\n", 1)[0] ?? "";
+  const nl = text.indexOf("\n");
+  const line = nl < 0 ? text : text.slice(0, nl);
   return line.length > NAME_LENGTH ? `${line.slice(0, NAME_LENGTH - 1)}…` : line;
 }
 
@@ -82,9 +83,10 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
     }
   }
   for (const s of spans.values()) {
-    s.records.sort(byTime);
+    if (!isSorted(s.records)) s.records.sort(byTime);
     if (s.timing === "inferred") {
-      const logs = s.records.filter((r) => !r.span);
+      // Log-only spans have no span record among theirs.
+      const logs = s.records;
       s.name = firstLine(logs[0]?.message ?? "");
       if (s.firstRecord && s.lastRecord) {
         s.start = s.firstRecord;
@@ -103,6 +105,13 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
   return { traceId, spans, loose: remaining };
 }
 
+/** Records mostly arrive in time order already: checking is cheaper than sorting. */
+function isSorted(records: LogRecord[]): boolean {
+  for (let i = 1; i < records.length; i++)
+    if (byTime(records[i - 1]!, records[i]!) > 0) return false;
+  return true;
+}
+
 function findCallee(
   spans: Map<string, SpanDraft>,
   parentId: string,
@@ -114,6 +123,9 @@ function findCallee(
 }
 
 function majorityService(records: LogRecord[]): string | undefined {
+  // Nearly always every record of a span names the same service.
+  const first = records[0]?.service;
+  if (records.every((r) => r.service === first)) return first;
   const counts = new Map<string, number>();
   let best: string | undefined;
   let bestCount = 0;

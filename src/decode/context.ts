@@ -13,7 +13,7 @@ import {
   parseUberTraceId,
   parseXRay,
 } from "./ids.js";
-import type { Get } from "./lookup.js";
+import { type Get, type Path, path } from "./lookup.js";
 
 export interface ContextIds {
   traceId?: string;
@@ -141,17 +141,42 @@ const PROPAGATION_HEADERS = new Map<string, (v: string) => PropagatedContext | u
 /** Containers in which loggers nest the MDC / thread context (log4j2 JsonLayout `contextMap`, `mdc`). */
 const MDC_PREFIXES = ["", "contextMap.", "mdc.", "MDC."];
 
-function ownContext(get: Get, out: ContextIds): void {
-  for (const prefix of MDC_PREFIXES) if (ownContextAt(get, out, prefix)) return;
+interface PreparedDialect {
+  d: OwnDialect;
+  prefix: string;
+  requires?: Path;
+  trace: Path;
+  span?: Path;
+  alt?: Path;
+  parent?: Path;
 }
 
-function ownContextAt(get: Get, out: ContextIds, prefix: string): boolean {
-  const at = (key: string | undefined): unknown =>
-    key === undefined ? undefined : get(prefix + key);
-  for (const d of OWN_DIALECTS) {
-    if (d.requires && at(d.requires) === undefined) continue;
-    const rawTrace = at(d.trace);
-    const rawSpan = d.span ? (at(d.span) ?? at(d.alt)) : undefined;
+const maybePath = (prefix: string, key: string | undefined): Path | undefined =>
+  key === undefined ? undefined : path(prefix + key);
+
+/** Every dialect at every MDC prefix, its field names prepared once. */
+const PREPARED: PreparedDialect[] = MDC_PREFIXES.flatMap((prefix) =>
+  OWN_DIALECTS.map((d) => {
+    const p: PreparedDialect = { d, prefix, trace: path(prefix + d.trace) };
+    const requires = maybePath(prefix, d.requires);
+    const span = maybePath(prefix, d.span);
+    const alt = maybePath(prefix, d.alt);
+    const parent = maybePath(prefix, d.parent);
+    if (requires) p.requires = requires;
+    if (span) p.span = span;
+    if (alt) p.alt = alt;
+    if (parent) p.parent = parent;
+    return p;
+  }),
+);
+
+function ownContext(get: Get, out: ContextIds): void {
+  const at = (p: Path | undefined): unknown => (p === undefined ? undefined : get(p));
+  for (const p of PREPARED) {
+    const { d } = p;
+    if (p.requires && at(p.requires) === undefined) continue;
+    const rawTrace = at(p.trace);
+    const rawSpan = p.span ? (at(p.span) ?? at(p.alt)) : undefined;
     if (rawTrace === undefined && rawSpan === undefined) continue;
     const traceId = d.traceNorm(rawTrace);
     const spanId =
@@ -159,12 +184,11 @@ function ownContextAt(get: Get, out: ContextIds, prefix: string): boolean {
     if (!traceId && !spanId) continue;
     if (traceId) out.traceId = traceId;
     if (spanId) out.spanId = spanId;
-    const parent = d.spanNorm(at(d.parent));
+    const parent = d.spanNorm(at(p.parent));
     if (parent) out.parentSpanId = parent;
-    out.idSource = prefix + d.name;
-    return true;
+    out.idSource = p.prefix + d.name;
+    return;
   }
-  return false;
 }
 
 const MAX_DEPTH = 6;
@@ -227,7 +251,7 @@ export interface FieldOverrides {
 /** In-house id fields named on the command line: hex is normalized, anything else kept as an opaque id. */
 function overrideId(get: Get, key: string | undefined, hex: Normalize): string | undefined {
   if (!key) return undefined;
-  const v = get(key);
+  const v = get(path(key));
   if (v === undefined || v === "") return undefined;
   return hex(v) ?? decimalToHex16(v) ?? String(v);
 }

@@ -1,7 +1,7 @@
 // Where time, level, message and service live across logging libraries (FORMATS.md §2–§7, §10, §11).
 import type { Instant, Level } from "../model.js";
 import { epochSecondsFloat, fromSecondsNanos, parseTimeValue } from "../util/instant.js";
-import type { Get } from "./lookup.js";
+import { type Get, path } from "./lookup.js";
 
 export const TIME_KEYS = [
   "@timestamp",
@@ -24,22 +24,35 @@ export const TIME_KEYS = [
   "asctime",
   "published_date",
 ] as const;
+const TIME_PATHS = TIME_KEYS.map(path);
+
+/** Single fields read in special cases. */
+const P = {
+  timestampSeconds: path("timestampSeconds"),
+  timestampSecond: path("timestampSecond"),
+  timestampNanos: path("timestampNanos"),
+  created: path("created"),
+  name: path("name"),
+  level: path("level"),
+  hostname: path("hostname"),
+};
 
 /** Reads the record's time from the first time-like field that parses; returns the key used. */
 export function pickTime(get: Get): { time: Instant; key: string } | undefined {
-  for (const key of TIME_KEYS) {
-    const v = get(key);
+  for (const p of TIME_PATHS) {
+    const key = p.key;
+    const v = get(p);
     if (v === undefined) continue;
     const time = parseTimeValue(v);
     if (time) return { time, key };
   }
   // Fluent Bit's split Stackdriver fields.
-  const splitSeconds = get("timestampSeconds") ?? get("timestampSecond");
+  const splitSeconds = get(P.timestampSeconds) ?? get(P.timestampSecond);
   if (splitSeconds !== undefined) {
-    const time = fromSecondsNanos(Number(splitSeconds), Number(get("timestampNanos") ?? 0));
+    const time = fromSecondsNanos(Number(splitSeconds), Number(get(P.timestampNanos) ?? 0));
     return { time, key: "timestampSeconds" };
   }
-  const created = get("created");
+  const created = get(P.created);
   if (typeof created === "number") return { time: epochSecondsFloat(created), key: "created" };
   return undefined;
 }
@@ -63,6 +76,7 @@ export const LEVEL_KEYS = [
   "severity_number",
   "Severity",
 ] as const;
+const LEVEL_PATHS = LEVEL_KEYS.map(path);
 
 const LEVEL_WORDS: Record<string, Level> = {
   trace: "trace",
@@ -157,8 +171,9 @@ const OTEL_NUMBER_KEYS = new Set(["severityNumber", "severity_number", "Severity
 
 /** The record's level, interpreting numbers by the key they came from. */
 export function pickLevel(get: Get): { level: Level; key: string } | undefined {
-  for (const key of LEVEL_KEYS) {
-    const v = get(key);
+  for (const p of LEVEL_PATHS) {
+    const key = p.key;
+    const v = get(p);
     if (v === undefined) continue;
     let level: Level | undefined;
     if (typeof v === "number") {
@@ -186,11 +201,13 @@ export const MESSAGE_KEYS = [
   "text",
   "log",
 ] as const;
+const MESSAGE_PATHS = MESSAGE_KEYS.map(path);
 
 /** The record's message; an object-valued `message` is summarized as JSON by the caller. */
 export function pickMessage(get: Get): { message: string; key: string } | undefined {
-  for (const key of MESSAGE_KEYS) {
-    const v = get(key);
+  for (const p of MESSAGE_PATHS) {
+    const key = p.key;
+    const v = get(p);
     if (typeof v === "string" || typeof v === "number") return { message: String(v), key };
   }
   return undefined;
@@ -212,15 +229,21 @@ export const SERVICE_KEYS = [
   "kubernetes.container_name",
   "kubernetes.container.name",
 ] as const;
+const SERVICE_PATHS = SERVICE_KEYS.map(path);
 
 export function pickService(get: Get): { service: string; key: string } | undefined {
-  for (const key of SERVICE_KEYS) {
-    const v = get(key);
+  for (const p of SERVICE_PATHS) {
+    const key = p.key;
+    const v = get(p);
     if (typeof v === "string" && v !== "" && v !== "unknown_service") return { service: v, key };
   }
-  // bunyan: `name` is the app's logger name, told apart by bunyan's `v: 0` marker.
-  const name = get("name");
-  if (get("v") === 0 && typeof name === "string" && get("hostname") !== undefined) {
+  // pino and bunyan: `name` is the app's logger name; their lines have a numeric level and a hostname.
+  const name = get(P.name);
+  if (
+    typeof name === "string" &&
+    typeof get(P.level) === "number" &&
+    get(P.hostname) !== undefined
+  ) {
     return { service: name, key: "name" };
   }
   return undefined;

@@ -3,21 +3,21 @@ import type { LogRecord } from "../model.js";
 import { parseTimeValue } from "../util/instant.js";
 import { extractContext } from "./context.js";
 import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
-import { fieldReader } from "./lookup.js";
+import { fieldReader, path } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
 
 export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord {
   const { options } = ctx;
   const get = fieldReader(obj);
 
-  const time = options.time ? parseTimeValue(get(options.time)) : pickTime(get)?.time;
+  const time = options.time ? parseTimeValue(get(path(options.time))) : pickTime(get)?.time;
   const level = pickLevel(get)?.level ?? "info";
-  const serviceOverride = options.service ? get(options.service) : undefined;
+  const serviceOverride = options.service ? get(path(options.service)) : undefined;
   const service =
     typeof serviceOverride === "string" || typeof serviceOverride === "number"
       ? String(serviceOverride)
       : pickService(get)?.service;
-  const messageOverride = options.message ? get(options.message) : undefined;
+  const messageOverride = options.message ? get(path(options.message)) : undefined;
   // An object-valued `message` (a received payload) is shown as compact JSON.
   const message = messageText(
     messageOverride ?? pickMessage(get)?.message ?? obj.message ?? obj.msg ?? "",

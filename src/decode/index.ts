@@ -22,7 +22,10 @@ export const DECODERS: readonly Decoder[] = [
 
 /** Decodes one parsed JSON object into normalized records (several for batch formats). */
 export function decodeObject(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord[] {
-  for (const d of DECODERS) if (d.detect(obj)) return d.decode(obj, ctx);
+  // A log line (it has a level or a msg) is no span export or batch: skip the shape checks.
+  if (obj.level === undefined && obj.msg === undefined) {
+    for (const d of DECODERS) if (d.detect(obj)) return d.decode(obj, ctx);
+  }
   return [decodeGeneric(obj, ctx)];
 }
 

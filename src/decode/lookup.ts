@@ -1,7 +1,7 @@
 // Field access by name without copying the record: `log.level` is found as a literal dotted key or as
 // `{"log": {"level": …}}` (and any mix, such as `resource.attributes["service.name"]`).
 
-interface Path {
+export interface Path {
   key: string;
   /** Each way to split the key at a dot: the head object's name and the path inside it. */
   splits: [string, Path][];
@@ -9,17 +9,18 @@ interface Path {
 
 const compiled = new Map<string, Path>();
 
-function compile(key: string): Path {
-  let path = compiled.get(key);
-  if (!path) {
+/** A field name prepared for lookups (cached: call it once per name, not per record). */
+export function path(key: string): Path {
+  let prepared = compiled.get(key);
+  if (!prepared) {
     const splits: [string, Path][] = [];
     for (let i = key.indexOf("."); i > 0; i = key.indexOf(".", i + 1)) {
-      splits.push([key.slice(0, i), compile(key.slice(i + 1))]);
+      splits.push([key.slice(0, i), path(key.slice(i + 1))]);
     }
-    path = { key, splits };
-    compiled.set(key, path);
+    prepared = { key, splits };
+    compiled.set(key, prepared);
   }
-  return path;
+  return prepared;
 }
 
 function find(obj: Record<string, unknown>, path: Path): unknown {
@@ -35,14 +36,14 @@ function find(obj: Record<string, unknown>, path: Path): unknown {
   return undefined;
 }
 
-/** Reads one field of a parsed record by its (possibly dotted) name. */
-export type Get = (key: string) => unknown;
+/** Reads one field of a parsed record by its prepared (possibly dotted) name. */
+export type Get = (p: Path) => unknown;
 
 export function fieldReader(obj: Record<string, unknown>): Get {
-  return (key) => {
-    const v = obj[key];
+  return (p) => {
+    const v = obj[p.key];
     if (v !== undefined) return typeof v === "function" ? undefined : v;
     // Only dotted names can also be nested paths.
-    return key.includes(".") ? find(obj, compile(key)) : undefined;
+    return p.splits.length > 0 ? find(obj, p) : undefined;
   };
 }
