@@ -295,7 +295,9 @@ async function peakRss(argv, { gnuTime, runDir, cwd }) {
     try {
       const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
       if (m) kb = Math.max(kb, Number(m[1]));
-    } catch {}
+    } catch {
+      // the process may have exited between samples
+    }
   };
   const timer = setInterval(sample, 5);
   await new Promise((resolve) => child.on("exit", resolve));

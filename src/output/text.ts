@@ -1,10 +1,10 @@
 // Terminal-safe text: log content can hold escape sequences, control and bidi characters, wide glyphs.
 
 const ANSI_SEQUENCE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
+  // eslint-disable-next-line no-control-regex -- matching escape sequences is the point.
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]|\u009b[0-?]*[ -/]*[@-~]/g;
-// C0/C1 controls, DEL, bidi overrides/isolates and zero-width joiners that could reorder or hide text.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+// C0/C1 controls, DEL, bidi overrides/isolates, direction marks and zero-width spaces that could reorder or hide text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 /** One line of printable text: escape sequences removed, controls and line breaks turned into spaces. */

@@ -46,7 +46,7 @@ describe("sanitize", () => {
     };
     const alphabet = [ESC, "[", "]", "\\", BEL, "\u009b", "\u009d", "\n", "\r", "\u202E", "\u2067"];
     alphabet.push("0", ";", "m", "H", "A", "x", "漢", "😀", "\u0000", "\u007F", "\u0085", "\u200D");
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting control characters are gone.
+    // eslint-disable-next-line no-control-regex -- asserting control characters are gone.
     const unsafe = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
     for (let i = 0; i < 2000; i++) {
       let text = "";
