@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { type DecodeOptions, decodeValue } from "./decode/index.js";
 import { JsonFramer, type SkipReason } from "./framing/json-framer.js";
 import { splitLines } from "./framing/lines.js";
+import { type LineContext, TransportUnwrapper } from "./framing/transport.js";
 import type { LogRecord } from "./model.js";
 import { readSource } from "./sources/open.js";
 import { describeIoError, type SourceSpec } from "./sources/resolve.js";
@@ -29,6 +30,12 @@ export interface IngestHandlers {
   problem(problem: Problem): void;
 }
 
+/** What the platform's wrapper told fills what the record itself leaves open. */
+function applyContext(r: LogRecord, context: LineContext): void {
+  if (!r.service && context.service) r.service = context.service;
+  if (!r.time && context.captureTime) r.time = context.captureTime;
+}
+
 export async function ingest(
   specs: SourceSpec[],
   stdin: Readable,
@@ -44,11 +51,12 @@ export async function ingest(
     stats.sources++;
     const ctx = { source: spec.name, line: 0, options };
     const framer = new JsonFramer({
-      value(value, line) {
+      value(value, line, context) {
         ctx.line = line;
         const records = decodeValue(value, ctx);
         if (records.length === 0) skip("no records");
         for (const r of records) {
+          if (context) applyContext(r, context);
           stats.records++;
           handlers.record(r);
         }
@@ -62,9 +70,19 @@ export async function ingest(
         }
       },
     });
+    const transport = new TransportUnwrapper();
+    const unwrap = (text: string, lineNo: number): void => {
+      const u = transport.push(text, lineNo);
+      if (u) framer.push(u.text, u.line, u.context);
+    };
+    const finish = (): void => {
+      const u = transport.end();
+      if (u) framer.push(u.text, u.line, u.context);
+      framer.end();
+    };
     try {
       stats.lines += await splitLines(readSource(spec, stdin), {
-        line: (text, lineNo) => framer.push(text, lineNo),
+        line: unwrap,
         tooLong: (lineNo, bytes) => {
           skip("line too long");
           handlers.problem({
@@ -76,9 +94,9 @@ export async function ingest(
           });
         },
       });
-      framer.end();
+      finish();
     } catch (err) {
-      framer.end();
+      finish();
       handlers.problem({ source: spec.name, reason: describeIoError(err), fatal: true });
     }
   }

@@ -1,11 +1,13 @@
 // Physical lines → JSON values: JSONL, pretty-printed multi-line objects (OTel Python console exporters),
 // arrays, and objects concatenated on one line. Everything else is reported, never thrown.
 import { parseJson } from "../util/json.js";
+import type { LineContext } from "./transport.js";
 
 export type SkipReason = "not JSON" | "invalid JSON" | "unterminated JSON" | "line too long";
 
 export interface FrameSink {
-  value(value: unknown, line: number): void;
+  /** `context` is what a transport wrapper told about the value's first line (see transport.ts). */
+  value(value: unknown, line: number, context: LineContext | undefined): void;
   skip(reason: SkipReason, line: number, detail?: string): void;
 }
 
@@ -56,19 +58,23 @@ export class JsonFramer {
   #pending: string[] = [];
   #pendingStart = 0;
   #pendingLines: number[] = [];
+  #pendingContexts: (LineContext | undefined)[] = [];
+  /** The context of the line being pushed. */
+  #context: LineContext | undefined;
   #state: Scan = { depth: 0, inString: false, escaped: false };
 
   constructor(sink: FrameSink) {
     this.#sink = sink;
   }
 
-  push(text: string, lineNo: number): void {
+  push(text: string, lineNo: number, context?: LineContext): void {
+    this.#context = context;
     if (this.#pending.length > 0) {
       const start = firstNonSpace(text);
       // A new unindented object while one is open: the open one was cut short.
       if (start === 0 && (text[0] === "{" || text[0] === "[")) {
         this.#abandon();
-        this.push(text, lineNo);
+        this.push(text, lineNo, context);
       } else this.#continue(text, lineNo);
       return;
     }
@@ -82,7 +88,7 @@ export class JsonFramer {
     const last = text[lastNonSpace(text)];
     if (last === "}" || last === "]") {
       try {
-        this.#sink.value(parseJson(text), lineNo);
+        this.#sink.value(parseJson(text), lineNo, this.#context);
         return;
       } catch (err) {
         this.#split(text, lineNo, err);
@@ -122,7 +128,7 @@ export class JsonFramer {
       const part = text.slice(from, to);
       from = to;
       try {
-        this.#sink.value(parseJson(part), lineNo);
+        this.#sink.value(parseJson(part), lineNo, this.#context);
       } catch (e) {
         this.#sink.skip("invalid JSON", lineNo, errorDetail(e));
       }
@@ -137,6 +143,7 @@ export class JsonFramer {
   #open(text: string, lineNo: number, state: Scan): void {
     this.#pending = [text];
     this.#pendingLines = [lineNo];
+    this.#pendingContexts = [this.#context];
     this.#pendingStart = lineNo;
     this.#state = state;
   }
@@ -144,13 +151,14 @@ export class JsonFramer {
   #continue(text: string, lineNo: number): void {
     this.#pending.push(text);
     this.#pendingLines.push(lineNo);
+    this.#pendingContexts.push(this.#context);
     scan(text, this.#state);
     if (this.#state.depth <= 0) {
       const joined = this.#pending.join("\n");
       const line = this.#pendingStart;
       this.#pending = [];
       try {
-        this.#sink.value(parseJson(joined), line);
+        this.#sink.value(parseJson(joined), line, this.#pendingContexts[0]);
       } catch (err) {
         this.#sink.skip("invalid JSON", line, errorDetail(err));
       }
@@ -164,6 +172,7 @@ export class JsonFramer {
     this.#pending = [];
     this.#pendingLines = [];
     this.#sink.skip("unterminated JSON", this.#pendingStart);
-    for (let i = 1; i < texts.length; i++) this.push(texts[i]!, lines[i]!);
+    const contexts = this.#pendingContexts;
+    for (let i = 1; i < texts.length; i++) this.push(texts[i]!, lines[i]!, contexts[i]);
   }
 }
