@@ -49,10 +49,11 @@ describe.each(["three-services", "node-multi"])(
       const r = await agtrace(["correlate", "--format", "json"], { stdin: stream });
       expect(r.code).toBe(0);
       expect(r.stderr).toBe("");
-      const doc = JSON.parse(r.stdout) as JsonDoc & { traces: { services: string[] }[] };
+      const doc = JSON.parse(r.stdout) as JsonDoc;
       expect(countRecords(doc)).toBe(truth.size);
       expect(pairwiseF1(predictedGroups(doc), truth).f1).toBeGreaterThanOrEqual(0.99);
-      const services = new Set(doc.traces.flatMap((t) => t.services));
+      const traces = (JSON.parse(r.stdout) as { traces: { services: string[] }[] }).traces;
+      const services = new Set(traces.flatMap((t) => t.services));
       expect([...services].sort()).toEqual(["gateway", "planner", "worker"]);
     });
   },
