@@ -4,7 +4,7 @@ import type { Readable, Writable } from "node:stream";
 import { analyzeTrace } from "../analyze/findings.js";
 import { Correlator } from "../correlate/index.js";
 import type { DecodeOptions } from "../decode/index.js";
-import { type IngestStats, ingest, type Problem } from "../ingest.js";
+import { type IngestStats, ingest, type Problem } from "../ingest/index.js";
 import { renderJson } from "../output/json.js";
 import { selectTraces } from "../output/select.js";
 import { makeStyle } from "../output/style.js";

@@ -1,0 +1,62 @@
+// One source's bytes → records: lines, platform wrappers, JSON framing, decoding. Used as is on the main
+// thread and inside the parallel decode workers.
+import { type DecodeOptions, decodeValue } from "../decode/index.js";
+import { JsonFramer, type SkipReason } from "../framing/json-framer.js";
+import { splitLines } from "../framing/lines.js";
+import { type LineContext, TransportUnwrapper } from "../framing/transport.js";
+import type { LogRecord } from "../model.js";
+
+export type SkipKind = SkipReason | "no records";
+
+export interface SourceSink {
+  record(record: LogRecord): void;
+  skip(reason: SkipKind, line: number, detail?: string): void;
+}
+
+/** What the platform's wrapper told fills what the record itself leaves open. */
+function applyContext(r: LogRecord, context: LineContext): void {
+  if (!r.service && context.service) r.service = context.service;
+  if (!r.time && context.captureTime) r.time = context.captureTime;
+}
+
+/** Decodes every record of the chunks; returns the number of physical lines. I/O errors are rethrown. */
+export async function decodeSource(
+  chunks: AsyncIterable<Buffer>,
+  source: string,
+  options: DecodeOptions,
+  sink: SourceSink,
+): Promise<number> {
+  const ctx = { source, line: 0, options };
+  const framer = new JsonFramer({
+    value(value, line, context) {
+      ctx.line = line;
+      const records = decodeValue(value, ctx);
+      if (records.length === 0) sink.skip("no records", line);
+      for (const r of records) {
+        if (context) applyContext(r, context);
+        sink.record(r);
+      }
+    },
+    skip: (reason, line, detail) => sink.skip(reason, line, detail),
+  });
+  const transport = new TransportUnwrapper();
+  const finish = (): void => {
+    const u = transport.end();
+    if (u) framer.push(u.text, u.line, u.context);
+    framer.end();
+  };
+  try {
+    const lines = await splitLines(chunks, {
+      line(text, lineNo) {
+        const u = transport.push(text, lineNo);
+        if (u) framer.push(u.text, u.line, u.context);
+      },
+      tooLong: (lineNo, bytes) => sink.skip("line too long", lineNo, `${bytes} bytes`),
+    });
+    finish();
+    return lines;
+  } catch (err) {
+    finish();
+    throw err;
+  }
+}

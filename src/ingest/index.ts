@@ -1,0 +1,60 @@
+// Wires sources → framing → decoding for every input, handing each record on as soon as it is decoded.
+import type { Readable } from "node:stream";
+import type { DecodeOptions } from "../decode/index.js";
+import type { LogRecord } from "../model.js";
+import { readSource } from "../sources/open.js";
+import { describeIoError, type SourceSpec } from "../sources/resolve.js";
+import { decodeSource, type SkipKind } from "./decode-source.js";
+
+export interface IngestStats {
+  sources: number;
+  lines: number;
+  records: number;
+  skipped: number;
+  skippedByReason: Partial<Record<SkipKind, number>>;
+}
+
+export interface Problem {
+  source: string;
+  line?: number;
+  reason: string;
+  detail?: string;
+  /** True when the whole input could not be read (exit code 2). */
+  fatal: boolean;
+}
+
+export interface IngestHandlers {
+  record(record: LogRecord): void;
+  problem(problem: Problem): void;
+}
+
+export async function ingest(
+  specs: SourceSpec[],
+  stdin: Readable,
+  options: DecodeOptions,
+  handlers: IngestHandlers,
+): Promise<IngestStats> {
+  const stats: IngestStats = { sources: 0, lines: 0, records: 0, skipped: 0, skippedByReason: {} };
+  for (const spec of specs) {
+    stats.sources++;
+    try {
+      stats.lines += await decodeSource(readSource(spec, stdin), spec.name, options, {
+        record(r) {
+          stats.records++;
+          handlers.record(r);
+        },
+        skip(reason, line, detail) {
+          stats.skipped++;
+          stats.skippedByReason[reason] = (stats.skippedByReason[reason] ?? 0) + 1;
+          if (reason === "not JSON") return;
+          const p: Problem = { source: spec.name, line, reason, fatal: false };
+          if (detail) p.detail = detail;
+          handlers.problem(p);
+        },
+      });
+    } catch (err) {
+      handlers.problem({ source: spec.name, reason: describeIoError(err), fatal: true });
+    }
+  }
+  return stats;
+}
