@@ -53,5 +53,6 @@ function firstError(trace: AssembledTrace): Finding | undefined {
 
 export function analyzeTrace(trace: AssembledTrace): void {
   const error = firstError(trace);
-  trace.findings.push(...(error ? [error] : []), ...orphanFindings(trace));
+  if (error) trace.findings.push(error);
+  for (const orphan of orphanFindings(trace)) trace.findings.push(orphan);
 }

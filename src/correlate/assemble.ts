@@ -36,11 +36,17 @@ function treeOrder(spans: SpanDraft[]): { ordered: SpanDraft[]; depth: Map<strin
   const byStart = (a: SpanDraft, b: SpanDraft): number => compareInstants(a.start, b.start);
   const ordered: SpanDraft[] = [];
   const depth = new Map<string, number>();
-  const visit = (s: SpanDraft, d: number): void => {
-    if (depth.has(s.spanId)) return;
-    depth.set(s.spanId, d);
-    ordered.push(s);
-    for (const c of (children.get(s.spanId) ?? []).sort(byStart)) visit(c, d + 1);
+  // Depth-first with an explicit stack: inferred chains can be tens of thousands deep.
+  const visit = (top: SpanDraft, topDepth: number): void => {
+    const stack: [SpanDraft, number][] = [[top, topDepth]];
+    while (stack.length > 0) {
+      const [s, d] = stack.pop()!;
+      if (depth.has(s.spanId)) continue;
+      depth.set(s.spanId, d);
+      ordered.push(s);
+      const kids = (children.get(s.spanId) ?? []).sort(byStart);
+      for (let k = kids.length - 1; k >= 0; k--) stack.push([kids[k]!, d + 1]);
+    }
   };
   for (const r of roots.sort(byStart)) visit(r, 0);
   // Spans only reachable through a cycle: cut the cycle at the earliest one.

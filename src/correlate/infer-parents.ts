@@ -106,11 +106,11 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
   // Pass 2: who calls whom (the other service active last before an entry), and which lines announce a call.
   for (const spans of timelines) {
     const seen = new Set<string>();
-    for (const s of spans) {
+    for (const [i, s] of spans.entries()) {
       const entering = seen.size > 0 && (!seen.has(s.service) || isEntryLike(model, s));
       seen.add(s.service);
       if (!entering) continue;
-      const caller = lastOtherActivity(spans, s, toEpochMs(s.firstRecord!));
+      const caller = lastOtherActivity(near(spans, i, 0, undefined), s, toEpochMs(s.firstRecord!));
       if (!caller) continue;
       const row = bump(model.calls, caller.service, () => new Map<string, number>());
       row.set(s.service, (row.get(s.service) ?? 0) + 1);
@@ -232,18 +232,36 @@ function chooseRoot(spans: SpanDraft[]): SpanDraft | undefined {
   return best;
 }
 
+/**
+ * Spans considered as a span's parent: the WINDOW spans that began logging just before it (and, for a
+ * caller that logs late, just after it), plus the root. Keeps huge traces linear; parents are near.
+ */
+const WINDOW = 64;
+
+function near(
+  spans: SpanDraft[],
+  i: number,
+  ahead: number,
+  root: SpanDraft | undefined,
+): SpanDraft[] {
+  const out = spans.slice(Math.max(0, i - WINDOW), Math.min(spans.length, i + 1 + ahead));
+  if (root && !out.includes(root)) out.push(root);
+  return out;
+}
+
 /** Sets `parentSpanId` (marked inferred) on every span of the set that has none, except the root. */
 export function inferParents(set: SpanSet, model: CallModel): void {
   const spans = timeline(set);
   if (spans.every((s) => s.parentSpanId)) return;
   const root = chooseRoot(spans);
   const entered = new Set<string>(root ? [root.service] : []);
-  for (const s of spans) {
+  for (const [i, s] of spans.entries()) {
     const firstOfService = !entered.has(s.service);
     entered.add(s.service);
     if (s.parentSpanId || s === root) continue;
     const t = toEpochMs(s.firstRecord!);
-    const before = spans.filter((p) => p !== s && toEpochMs(p.firstRecord!) <= t);
+    const around = near(spans, i, WINDOW, root).filter((p) => p !== s);
+    const before = around.filter((p) => toEpochMs(p.firstRecord!) <= t);
     let parent: SpanDraft | undefined;
     const same = before.filter((p) => p.service === s.service);
     if (same.length === 0 && !firstOfService && root?.service === s.service) {
@@ -251,7 +269,7 @@ export function inferParents(set: SpanSet, model: CallModel): void {
       parent = root;
     } else if (firstOfService || same.length === 0 || isEntryLike(model, s)) {
       const callers = likelyCallers(model, s.service);
-      const others = spans.filter((p) => p.service !== s.service);
+      const others = around.filter((p) => p.service !== s.service);
       const pool = others.filter((p) => callers.has(p.service));
       const candidates = pool.length > 0 ? pool : others;
       const announcer = latestLine(candidates, t);

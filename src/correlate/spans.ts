@@ -97,8 +97,17 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
   }
   // A record that names only its caller's span (a received traceparent) belongs to the callee span of its service.
   const remaining: LogRecord[] = [];
+  const byParent = new Map<string, SpanDraft[]>();
+  for (const s of spans.values()) {
+    if (!s.parentSpanId) continue;
+    const siblings = byParent.get(s.parentSpanId);
+    if (siblings) siblings.push(s);
+    else byParent.set(s.parentSpanId, [s]);
+  }
   for (const r of loose) {
-    const callee = r.parentSpanId ? findCallee(spans, r.parentSpanId, r.service) : undefined;
+    const callee = r.parentSpanId
+      ? byParent.get(r.parentSpanId)?.find((s) => s.service === r.service)
+      : undefined;
     if (callee) callee.records.push(r);
     else remaining.push(r);
   }
@@ -110,16 +119,6 @@ function isSorted(records: LogRecord[]): boolean {
   for (let i = 1; i < records.length; i++)
     if (byTime(records[i - 1]!, records[i]!) > 0) return false;
   return true;
-}
-
-function findCallee(
-  spans: Map<string, SpanDraft>,
-  parentId: string,
-  service: string | undefined,
-): SpanDraft | undefined {
-  for (const s of spans.values())
-    if (s.parentSpanId === parentId && s.service === service) return s;
-  return undefined;
 }
 
 function majorityService(records: LogRecord[]): string | undefined {

@@ -44,7 +44,9 @@ interface Layout {
 }
 
 function layout(trace: AssembledTrace, width: number): Layout {
-  const longest = Math.max(6, ...trace.spans.map((s) => displayWidth(sanitize(s.service))));
+  // A loop, not Math.max(...spans): a trace can have more spans than a call has arguments.
+  let longest = 7;
+  for (const s of trace.spans) longest = Math.max(longest, displayWidth(sanitize(s.service)));
   const serviceW = Math.min(longest, Math.max(12, Math.floor(width * 0.18)));
   const offsetW = 8;
   const durationW = 8;
@@ -67,35 +69,37 @@ function bar(span: Span, trace: AssembledTrace, w: number, style: Style): string
   return " ".repeat(a) + painted + " ".repeat(Math.max(0, w - a - displayWidth(body)));
 }
 
+/** Deeper levels are drawn at this depth (a `»` marks the cut), so a long chain stays readable. */
+const MAX_DRAWN_DEPTH = 16;
+
 /** Tree glyphs for a span: `│  ├─ ` …; inferred parent edges use a dotted stroke. */
 function treePrefixes(trace: AssembledTrace): Map<string, string> {
-  const out = new Map<string, string>();
-  const stack: boolean[] = []; // per depth: does the ancestor at that depth have later siblings?
   const spans = trace.spans;
+  const depths = spans.map((s) => Math.min(trace.depth.get(s.spanId) ?? 0, MAX_DRAWN_DEPTH + 1));
+  // Walking backwards: does a later sibling follow (a span at the same depth before a shallower one)?
+  const hasLater: boolean[] = new Array(spans.length).fill(false);
+  const seen: boolean[] = [];
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const d = depths[i]!;
+    hasLater[i] = seen[d] === true;
+    seen[d] = true;
+    seen.length = d + 1;
+  }
+  const out = new Map<string, string>();
+  const open: boolean[] = []; // per depth: does the ancestor at that depth have later siblings?
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i]!;
-    const d = trace.depth.get(s.spanId) ?? 0;
+    const d = depths[i]!;
+    open[d] = hasLater[i]!;
     if (d === 0) {
       out.set(s.spanId, "");
-      stack.length = 0;
-      stack[0] = false;
       continue;
     }
-    let hasLater = false;
-    for (let j = i + 1; j < spans.length; j++) {
-      const dj = trace.depth.get(spans[j]!.spanId) ?? 0;
-      if (dj < d) break;
-      if (dj === d) {
-        hasLater = true;
-        break;
-      }
-    }
-    stack[d] = hasLater;
-    stack.length = d + 1;
+    const drawn = Math.min(d, MAX_DRAWN_DEPTH);
     let prefix = "";
-    for (let k = 1; k < d; k++) prefix += stack[k] ? "│ " : "  ";
-    prefix += (hasLater ? "├" : "└") + (s.parentInferred ? "┄" : "─");
-    out.set(s.spanId, prefix);
+    for (let k = 1; k < drawn; k++) prefix += open[k] ? "│ " : "  ";
+    prefix += (hasLater[i] ? "├" : "└") + (s.parentInferred ? "┄" : "─");
+    out.set(s.spanId, d > MAX_DRAWN_DEPTH ? `${prefix}»` : prefix);
   }
   return out;
 }

@@ -247,3 +247,34 @@ describe("terminal output", () => {
     expect(r.stdout.match(/^│ [0-9a-f]{8} /gm)).toHaveLength(12);
   });
 });
+
+describe("scale", () => {
+  it("handles one trace of 20,000 log-only spans (a long-running job) in linear time", async () => {
+    const T = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const span = (0x1000000000000000n + BigInt(i)).toString(16);
+      const service = ["a", "b", "c"][i % 3];
+      for (let j = 0; j < 2; j++) {
+        lines.push(
+          JSON.stringify({
+            level: 30,
+            time: 1795482162056 + 2 * i + j,
+            trace_id: T,
+            span_id: span,
+            service,
+            msg: `step ${j}`,
+          }),
+        );
+      }
+    }
+    const started = Date.now();
+    const r = await agtrace(["correlate", "--no-records", "--width", "100"], {
+      stdin: lines.join("\n"),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("20000 spans");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    for (const line of r.stdout.split("\n")) expect([...line].length).toBeLessThanOrEqual(100);
+  });
+});
