@@ -78,6 +78,17 @@ function lastOtherActivity(
   );
 }
 
+/** The call model's statistics settle long before this many traces; more would only cost time. */
+const LEARN_FROM = 4000;
+
+/** Up to LEARN_FROM traces, evenly spread over the input, keeping only those with spans to nest. */
+function sample(sets: SpanSet[]): SpanSet[] {
+  const withLogSpans = sets.filter((set) => set.spans.size > 1);
+  if (withLogSpans.length <= LEARN_FROM) return withLogSpans;
+  const step = withLogSpans.length / LEARN_FROM;
+  return Array.from({ length: LEARN_FROM }, (_, k) => withLogSpans[Math.floor(k * step)]!);
+}
+
 export function learnCallModel(sets: SpanSet[]): CallModel {
   const model: CallModel = {
     calls: new Map(),
@@ -85,7 +96,7 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
     announces: new Map(),
     entryRates: new Map(),
   };
-  const timelines = sets.map(timeline);
+  const timelines = sample(sets).map(timeline);
   // Pass 1: which first lines open a service's work (the first span of a service that is not the trace's first).
   for (const spans of timelines) {
     const seen = new Set<string>();
