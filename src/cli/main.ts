@@ -17,7 +17,9 @@ Examples:
   $ agtrace correlate logs/ --summary --sort duration --limit 20
   $ agtrace correlate logs/ --trace 4bf92f35 --width 160
   $ agtrace correlate app.log --trace-field req.tid --span-field req.sid   # in-house field names
-  $ agtrace correlate logs/ --errors --fail-on error    # CI: exit 1 when a shown operation failed`;
+  $ agtrace correlate logs/ --errors --fail-on error    # CI: exit 1 when a shown operation failed
+  $ kubectl logs -f -l app=agents --prefix --timestamps | agtrace correlate -f   # live, trace by trace
+  $ agtrace correlate -f logs/*.jsonl --format ndjson | jq .traceId             # tail files, one JSON trace per line`;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(",").filter(Boolean)];
@@ -37,9 +39,31 @@ export function buildProgram(): Command {
     )
     .argument("[inputs...]", "files, directories or quoted globs; `-` or nothing reads stdin")
     .addOption(
-      new Option("--format <format>", "output: text timeline or the JSON document")
-        .choices(["text", "json"])
+      new Option(
+        "--format <format>",
+        "text timeline, the JSON document, or one JSON trace per line",
+      )
+        .choices(["text", "json", "ndjson"])
         .default("text"),
+    )
+    .option(
+      "-f, --follow",
+      "keep reading (tail files, stream stdin); print each trace when it completes",
+    )
+    .option(
+      "--idle <duration>",
+      "with --follow: a trace is complete after this long without records",
+      "5s",
+    )
+    .option(
+      "--max-wait <duration>",
+      "with --follow: print a trace at the latest this long after its first record",
+      "60s",
+    )
+    .option(
+      "--max-open <n>",
+      "with --follow: finish the oldest traces early beyond this many open",
+      "10000",
     )
     .option("--summary", "print only the table of traces")
     .option("--no-records", "waterfall only, without the log lines under each span")

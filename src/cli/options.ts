@@ -51,7 +51,11 @@ const when = (now: number) =>
 
 export const correlateSchema = (now: number) =>
   z.object({
-    format: z.enum(["text", "json"]).default("text"),
+    format: z.enum(["text", "json", "ndjson"]).default("text"),
+    follow: z.boolean().default(false),
+    idle: duration.default(5000),
+    maxWait: duration.default(60_000),
+    maxOpen: z.coerce.number().int().positive("must be a positive integer").default(10_000),
     summary: z.boolean().default(false),
     records: z.boolean().default(true),
     width: z.coerce.number().int().min(40, "must be at least 40").optional(),

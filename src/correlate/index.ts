@@ -3,7 +3,7 @@ import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { TraceGrouper } from "./group.js";
 import { inferParents, learnCallModel } from "./infer-parents.js";
-import { serviceFromSource } from "./service-name.js";
+import { ServiceNamer } from "./service-name.js";
 import { buildSpans } from "./spans.js";
 
 export type { AssembledTrace } from "./assemble.js";
@@ -15,42 +15,24 @@ export interface Correlated {
 
 export class Correlator {
   readonly #grouper = new TraceGrouper();
-  /** Records that name no service, per source: they take the service their source names elsewhere. */
+  readonly #namer = new ServiceNamer();
+  /** Records that name no service, per source: named once every record of the source was seen. */
   readonly #unnamed = new Map<string, LogRecord[]>();
-  readonly #named = new Map<string, Map<string, number>>();
-  readonly #serviceNames = new Map<string, string>();
 
   add(record: LogRecord): void {
-    const byService = this.#named.get(record.source) ?? new Map<string, number>();
-    if (byService.size === 0) this.#named.set(record.source, byService);
-    if (record.service) {
-      // One string per service name, however many records carry it.
-      const name = this.#serviceNames.get(record.service);
-      if (name === undefined) this.#serviceNames.set(record.service, record.service);
-      else record.service = name;
-      byService.set(record.service, (byService.get(record.service) ?? 0) + 1);
-    } else {
-      const list = this.#unnamed.get(record.source) ?? [];
-      if (list.length === 0) this.#unnamed.set(record.source, list);
-      list.push(record);
+    if (!this.#namer.note(record)) {
+      const list = this.#unnamed.get(record.source);
+      if (list) list.push(record);
+      else this.#unnamed.set(record.source, [record]);
     }
     this.#grouper.add(record);
   }
 
-  /** A source's most named service, else its file name (`logs/agent-a.jsonl` → `agent-a`). */
-  #nameServices(): void {
-    for (const [source, records] of this.#unnamed) {
-      let best = serviceFromSource(source);
-      let bestCount = 0;
-      for (const [service, count] of this.#named.get(source) ?? []) {
-        if (count > bestCount) [best, bestCount] = [service, count];
-      }
-      for (const r of records) r.service = best;
-    }
-  }
-
   finish(): Correlated {
-    this.#nameServices();
+    for (const [source, records] of this.#unnamed) {
+      const service = this.#namer.fallback(source);
+      for (const r of records) r.service = service;
+    }
     const { groups, unmatched } = this.#grouper.groups();
     const sets = [...groups].map(([traceId, records]) => buildSpans(traceId, records));
     const model = learnCallModel(sets);

@@ -2,7 +2,8 @@
 import type { Readable } from "node:stream";
 import type { DecodeOptions } from "../decode/index.js";
 import type { LogRecord } from "../model.js";
-import { readSource } from "../sources/open.js";
+import { isGzipFile, readSource } from "../sources/open.js";
+import { tailFile } from "../sources/tail.js";
 import { describeIoError, type SourceSpec } from "../sources/resolve.js";
 import { decodeSource, type SkipKind } from "./decode-source.js";
 
@@ -28,17 +29,26 @@ export interface IngestHandlers {
   problem(problem: Problem): void;
 }
 
+/**
+ * Decodes every source. With `follow`, sources are read at once and plain files are tailed until the
+ * signal aborts (stdin is read until it closes).
+ */
 export async function ingest(
   specs: SourceSpec[],
   stdin: Readable,
   options: DecodeOptions,
   handlers: IngestHandlers,
+  follow?: AbortSignal,
 ): Promise<IngestStats> {
   const stats: IngestStats = { sources: 0, lines: 0, records: 0, skipped: 0, skippedByReason: {} };
-  for (const spec of specs) {
+  const chunks = (spec: SourceSpec): AsyncIterable<Buffer> =>
+    follow && spec.path && !isGzipFile(spec.path)
+      ? tailFile(spec.path, follow)
+      : readSource(spec, stdin);
+  const run = async (spec: SourceSpec): Promise<void> => {
     stats.sources++;
     try {
-      stats.lines += await decodeSource(readSource(spec, stdin), spec.name, options, {
+      stats.lines += await decodeSource(chunks(spec), spec.name, options, {
         record(r) {
           stats.records++;
           handlers.record(r);
@@ -55,6 +65,8 @@ export async function ingest(
     } catch (err) {
       handlers.problem({ source: spec.name, reason: describeIoError(err), fatal: true });
     }
-  }
+  };
+  if (follow) await Promise.all(specs.map(run));
+  else for (const spec of specs) await run(spec);
   return stats;
 }

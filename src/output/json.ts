@@ -15,7 +15,7 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function recordJson(r: LogRecord): Record<string, unknown> {
+export function recordJson(r: LogRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
     source: r.source,
     line: r.line,

@@ -131,7 +131,7 @@ function header(trace: AssembledTrace, width: number, style: Style): string[] {
   ];
 }
 
-function recordLine(r: LogRecord, indent: string, width: number, style: Style): string {
+export function recordLine(r: LogRecord, indent: string, width: number, style: Style): string {
   const head = `${indent}${clock(r)} ${LEVEL_LABEL[r.level]} `;
   const room = width - displayWidth(head);
   const message = fit(sanitize(r.message), Math.max(10, room));

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { SourceSpec } from "./resolve.js";
@@ -42,4 +42,20 @@ export async function* readSource(spec: SourceSpec, stdin: Readable): AsyncGener
 
 function onceDrain(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => stream.once("drain", () => resolve()));
+}
+
+/** Whether a file starts with the gzip magic number (such files are read whole, not tailed). */
+export function isGzipFile(path: string): boolean {
+  const head = Buffer.alloc(2);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    return (
+      readSync(fd, head, 0, 2, 0) === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1
+    );
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

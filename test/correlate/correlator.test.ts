@@ -165,18 +165,26 @@ describe("Correlator", () => {
     expect(traces[0]?.records).toHaveLength(0);
   });
 
-  it("gives records without a service the service their source names elsewhere", () => {
+  it("gives records without a service the service their source's span exports name", () => {
     const { unmatched } = correlate([
       rec({
         source: "logs/agent-b.log",
         service: "agent-b-data-processor",
         traceId: T1,
         spanId: "1".repeat(16),
-        at: 0,
+        span: span({ start: 0, end: 5 }),
       }),
       rec({ source: "logs/agent-b.log", at: 1 }),
       rec({ source: "logs/other.jsonl.gz", at: 2 }),
     ]);
     expect(unmatched.map((r) => r.service)).toEqual(["agent-b-data-processor", "other"]);
+  });
+
+  it("does not lend one service's name to a merged stream's unnamed lines", () => {
+    const { unmatched } = correlate([
+      rec({ source: "-", service: "worker", at: 0 }),
+      rec({ source: "-", at: 1 }),
+    ]);
+    expect(unmatched.map((r) => r.service)).toEqual(["worker", "stdin"]);
   });
 });

@@ -1,0 +1,140 @@
+// `agtrace correlate --follow`: prints each operation once it completes, late records as continuations,
+// and on end of input or Ctrl-C the summary of what was seen.
+import { analyzeTrace } from "../analyze/findings.js";
+import type { AssembledTrace } from "../correlate/index.js";
+import { type LiveEvent, LiveCorrelator } from "../correlate/live.js";
+import type { DecodeOptions } from "../decode/index.js";
+import { ingest } from "../ingest/index.js";
+import type { LogRecord } from "../model.js";
+import { recordJson, traceJson } from "../output/json.js";
+import { matches } from "../output/select.js";
+import { makeStyle } from "../output/style.js";
+import { renderSummary } from "../output/summary.js";
+import { fit, sanitize } from "../output/text.js";
+import { recordLine, renderTrace } from "../output/timeline.js";
+import type { SourceSpec } from "../sources/resolve.js";
+import {
+  EXIT_FAIL_ON,
+  EXIT_OK,
+  EXIT_USAGE,
+  type Io,
+  outputWidth,
+  type Reporter,
+  selectionOf,
+  skippedNote,
+  useColor,
+  write,
+} from "./io.js";
+import type { CorrelateOptions } from "./options.js";
+
+const TICK_MS = 250;
+/** Rows kept for the closing summary table (the most recent ones). */
+const SUMMARY_ROWS = 1000;
+
+export async function runFollow(
+  sources: SourceSpec[],
+  opts: CorrelateOptions,
+  decodeOptions: DecodeOptions,
+  io: Io,
+  reporter: Reporter,
+): Promise<number> {
+  if (opts.format === "json") {
+    io.stderr.write(
+      "agtrace: --follow prints each trace as it completes: use --format text or ndjson\n",
+    );
+    return EXIT_USAGE;
+  }
+  const style = makeStyle(useColor(opts, io));
+  const width = outputWidth(opts, io);
+  const selection = selectionOf(opts);
+  const live = new LiveCorrelator({
+    idleMs: opts.idle,
+    maxWaitMs: opts.maxWait,
+    maxOpen: opts.maxOpen,
+  });
+  const seen: AssembledTrace[] = [];
+  const shown = new Set<string>();
+  let failed = false;
+  let warnedFull = false;
+  // Output is written in order: each event waits for the one before it.
+  let output = Promise.resolve();
+
+  const print = (text: string): void => {
+    output = output.then(() => write(io.stdout, text));
+  };
+  const emit = (events: LiveEvent[]): void => {
+    for (const e of events) {
+      if (e.kind === "trace") {
+        const t = e.trace;
+        if (e.forced && !warnedFull) {
+          warnedFull = true;
+          io.stderr.write(
+            `agtrace: more than ${opts.maxOpen} traces open at once: finishing the oldest early (--max-open)\n`,
+          );
+        }
+        analyzeTrace(t);
+        if (!matches(t, selection)) continue;
+        shown.add(t.traceId);
+        if (t.status === "error") failed = true;
+        seen.push(t);
+        if (seen.length > SUMMARY_ROWS) seen.shift();
+        if (opts.format === "ndjson") print(`${JSON.stringify(traceJson(t))}\n`);
+        else if (!opts.summary)
+          print(`${renderTrace(t, { width, style, records: opts.records })}\n\n`);
+      } else if (shown.has(e.traceId)) print(continuation(e.traceId, e.records));
+    }
+  };
+  const continuation = (traceId: string, records: LogRecord[]): string => {
+    if (opts.format === "ndjson") {
+      return `${JSON.stringify({ traceId, continuation: true, records: records.map(recordJson) })}\n`;
+    }
+    const head = style.chalk.dim(
+      fit(
+        `↳ trace ${traceId.slice(0, 8)}: ${records.length} more record${records.length === 1 ? "" : "s"} after it was printed`,
+        width,
+      ),
+    );
+    const lines = records.map((r) =>
+      recordLine(r, `  ${sanitize(r.service ?? "")} `, width, style),
+    );
+    return `${[head, ...lines].join("\n")}\n\n`;
+  };
+
+  const stop = new AbortController();
+  const timer = setInterval(() => emit(live.tick(Date.now())), TICK_MS);
+  const onSignal = (): void => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const stdinEnded = new Promise<void>((resolve) =>
+    stop.signal.addEventListener("abort", () => resolve()),
+  );
+  const stats = await Promise.race([
+    ingest(
+      sources,
+      io.stdin,
+      decodeOptions,
+      {
+        record: (r) => emit(live.add(r, Date.now())),
+        problem: (p) => reporter.report(p),
+      },
+      stop.signal,
+    ),
+    stdinEnded.then(() => undefined),
+  ]);
+  clearInterval(timer);
+  // Ctrl-C while reading a pipe: stop reading it, so the process can end.
+  if (stop.signal.aborted) io.stdin.destroy();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  emit(live.flush());
+  if (opts.format !== "ndjson" && seen.length > 0) print(`${renderSummary(seen, width, style)}\n`);
+  await output;
+  reporter.flush();
+  const note = stats && skippedNote(stats);
+  if (note) io.stderr.write(`${note}\n`);
+  if (live.unmatched > 0 && opts.format !== "ndjson") {
+    io.stderr.write(`agtrace: ${live.unmatched} records without trace ids were not shown\n`);
+  }
+  if (reporter.fatal) return EXIT_USAGE;
+  return opts.failOn === "error" && failed ? EXIT_FAIL_ON : EXIT_OK;
+}
