@@ -1,0 +1,92 @@
+// `--follow`: traces printed as they complete while the input is still open.
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../helpers/exec.js";
+
+const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+function line(traceId: string, msg: string, level = 30): string {
+  return `${JSON.stringify({ level, time: Date.now(), trace_id: traceId, span_id: `${traceId.slice(0, 15)}1`, msg })}\n`;
+}
+
+/** The CLI with its stdout collected as lines, each stamped with when it arrived. */
+function start(args: string[]): {
+  child: ChildProcessWithoutNullStreams;
+  out: { at: number; text: string }[];
+  done: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ["bin/agtrace.js", "correlate", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", TZ: "UTC", NO_COLOR: "1", COLUMNS: "100" },
+  });
+  const out: { at: number; text: string }[] = [];
+  let partial = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    const parts = (partial + d).split("\n");
+    partial = parts.pop()!;
+    for (const text of parts) out.push({ at: Date.now(), text });
+  });
+  const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return { child, out, done };
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await sleep(50);
+}
+
+describe("correlate --follow", () => {
+  it("prints each trace once, within idle + 1 s, while stdin stays open; late records as continuations", async () => {
+    const { child, out, done } = start(["-f", "--idle", "1s", "--format", "ndjson"]);
+    child.stdin.write(line(A, "a starts"));
+    child.stdin.write(line(A, "a ends"));
+    const sentA = Date.now();
+    await until(() => out.some((l) => l.text.includes(A)), 5000);
+    const printedA = out.find((l) => l.text.includes(A));
+    expect(printedA, "trace A printed while stdin is open").toBeDefined();
+    expect(printedA!.at - sentA).toBeLessThan(2000 + 500);
+    expect(JSON.parse(printedA!.text)).toMatchObject({
+      traceId: A,
+      spans: [{ records: [{}, {}] }],
+    });
+
+    child.stdin.write(line(B, "b starts", 50));
+    child.stdin.write(line(A, "a late line"));
+    child.stdin.end();
+    expect(await done).toBe(0);
+    const objects = out.map(
+      (l) => JSON.parse(l.text) as { traceId: string; continuation?: boolean },
+    );
+    expect(objects.filter((o) => o.traceId === A && !o.continuation)).toHaveLength(1);
+    expect(objects.find((o) => o.traceId === A && o.continuation)).toMatchObject({
+      records: [{ message: "a late line" }],
+    });
+    expect(objects.filter((o) => o.traceId === B)).toHaveLength(1);
+  });
+
+  it("tails a file: lines appended later are read; Ctrl-C prints the summary and exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agtrace-follow-"));
+    const file = join(dir, "agent.jsonl");
+    writeFileSync(file, line(A, "already there"));
+    const { child, out, done } = start(["-f", file, "--idle", "500ms"]);
+    await until(() => out.some((l) => l.text.includes("already there")), 5000);
+    appendFileSync(file, line(B, "appended later"));
+    await until(() => out.some((l) => l.text.includes("appended later")), 5000);
+    expect(out.some((l) => l.text.includes("appended later"))).toBe(true);
+    child.kill("SIGINT");
+    expect(await done).toBe(0);
+    const summaryRows = out.filter((l) => /^│ (aaaaaaaa|bbbbbbbb) /.test(l.text));
+    expect(summaryRows).toHaveLength(2);
+  });
+
+  it("refuses --format json with --follow (one document cannot be printed piece by piece)", async () => {
+    const { child, done } = start(["-f", "--format", "json"]);
+    child.stdin.end();
+    expect(await done).toBe(2);
+  });
+});
