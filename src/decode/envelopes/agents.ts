@@ -2,7 +2,7 @@
 import type { LogRecord } from "../../model.js";
 import { normalizeHexId } from "../ids.js";
 import { type Decoder, isObject, messageText } from "../record.js";
-import { spanRecord } from "./sdk-console.js";
+import { spanRecord } from "./span-record.js";
 
 const uuidHex = (v: unknown): string | undefined => normalizeHexId(v, [32]);
 

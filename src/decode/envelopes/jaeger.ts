@@ -1,7 +1,7 @@
 // Jaeger UI / query JSON: `{data: [{traceID, spans, processes}]}` or one trace object (FORMATS.md §6).
 import type { LogRecord } from "../../model.js";
 import { type DecodeContext, type Decoder, isObject, isSafeKey } from "../record.js";
-import { spanRecord } from "./sdk-console.js";
+import { spanRecord } from "./span-record.js";
 
 function tags(v: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -1,10 +1,11 @@
 // OTLP/JSON batches (collector file exporter, OTLP/HTTP JSON): one line fans out to many records (FORMATS.md §1.2).
-import type { LogRecord, SpanFacts, SpanStatus } from "../../model.js";
+import type { LogRecord } from "../../model.js";
 import { unixNanoInstant } from "../../util/instant.js";
 import { levelFromText, otelSeverityLevel } from "../fields.js";
 import type { Scalar } from "../flatten.js";
 import { normalizeSpanId, normalizeTraceId } from "../ids.js";
 import { type DecodeContext, type Decoder, isObject, isSafeKey, messageText } from "../record.js";
+import { spanRecord } from "./span-record.js";
 
 /** Reads a field in its camelCase or snake_case spelling (the collector accepts both). */
 function field(o: Record<string, unknown>, camel: string): unknown {
@@ -54,22 +55,6 @@ function resourceService(resource: unknown): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
-const KIND_NAMES = ["unspecified", "internal", "server", "client", "producer", "consumer"];
-
-/** Span kind from an int or a ProtoJSON enum name (`SPAN_KIND_SERVER`). */
-export function spanKind(v: unknown): string | undefined {
-  if (typeof v === "number") return KIND_NAMES[v];
-  if (typeof v === "string") return v.replace(/^(SPAN_KIND_|SpanKind\.)/i, "").toLowerCase();
-  return undefined;
-}
-
-/** Status code from an int, ProtoJSON enum (`STATUS_CODE_ERROR`) or SDK spelling (`ERROR`, `Error`). */
-export function spanStatus(v: unknown): SpanStatus {
-  if (v === 2 || (typeof v === "string" && /error$/i.test(v))) return "error";
-  if (v === 1 || (typeof v === "string" && /ok$/i.test(v))) return "ok";
-  return "unset";
-}
-
 function decodeLogRecord(
   lr: Record<string, unknown>,
   service: string | undefined,
@@ -105,35 +90,26 @@ function decodeSpan(
   s: Record<string, unknown>,
   service: string | undefined,
   ctx: DecodeContext,
-): LogRecord | undefined {
-  const start = unixNanoInstant(field(s, "startTimeUnixNano") as string);
-  const traceId = normalizeTraceId(field(s, "traceId"));
-  const spanId = normalizeSpanId(field(s, "spanId"));
-  if (!start || !traceId || !spanId) return undefined;
+): LogRecord[] {
   const status = isObject(s.status) ? s.status : {};
-  const name = typeof s.name === "string" ? s.name : "";
-  const facts: SpanFacts = { name, start, status: spanStatus(status.code) };
-  const end = unixNanoInstant(field(s, "endTimeUnixNano") as string);
-  if (end) facts.end = end;
-  const kind = spanKind(s.kind);
-  if (kind) facts.kind = kind;
-  if (typeof status.message === "string" && status.message) facts.statusMessage = status.message;
-  const record: LogRecord = {
-    source: ctx.source,
-    line: ctx.line,
-    time: start,
-    level: facts.status === "error" ? "error" : "info",
-    message: name,
-    traceId,
-    spanId,
-    idSource: "otlp",
-    span: facts,
-    attributes: keyValues(list(s, "attributes")),
-  };
-  const parent = normalizeSpanId(field(s, "parentSpanId"));
-  if (parent) record.parentSpanId = parent;
-  if (service) record.service = service;
-  return record;
+  return spanRecord(
+    {
+      traceId: field(s, "traceId"),
+      spanId: field(s, "spanId"),
+      parentSpanId: field(s, "parentSpanId"),
+      name: s.name,
+      // Nanosecond strings: parsed as epoch ns by their 19 digits; "0" (unset) parses as nothing.
+      start: field(s, "startTimeUnixNano"),
+      end: field(s, "endTimeUnixNano"),
+      kind: s.kind,
+      status: status.code,
+      statusMessage: status.message,
+      service,
+      attributes: keyValues(list(s, "attributes")),
+    },
+    ctx,
+    "otlp",
+  );
 }
 
 export const otlpLogs: Decoder = {
@@ -159,10 +135,7 @@ export const otlpSpans: Decoder = {
     for (const rs of list(o, "resourceSpans")) {
       const service = resourceService(rs.resource);
       for (const ss of [...list(rs, "scopeSpans"), ...list(rs, "instrumentationLibrarySpans")]) {
-        for (const s of list(ss, "spans")) {
-          const record = decodeSpan(s, service, ctx);
-          if (record) out.push(record);
-        }
+        for (const s of list(ss, "spans")) out.push(...decodeSpan(s, service, ctx));
       }
     }
     return out;

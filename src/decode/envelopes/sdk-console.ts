@@ -1,64 +1,7 @@
 // Spans printed by the OpenTelemetry SDKs' console/stdout exporters (FORMATS.md §1.4).
-import type { LogRecord, SpanFacts } from "../../model.js";
-import { parseTimeValue } from "../../util/instant.js";
-import { flatten } from "../flatten.js";
 import { decodeGeneric } from "../generic.js";
-import { normalizeSpanId, normalizeTraceId } from "../ids.js";
-import { type DecodeContext, type Decoder, isObject, isSafeKey } from "../record.js";
-import { spanKind, spanStatus } from "./otlp.js";
-
-interface SpanParts {
-  traceId: unknown;
-  spanId: unknown;
-  parentSpanId: unknown;
-  name: unknown;
-  start: unknown;
-  end: unknown;
-  kind: unknown;
-  status: unknown;
-  statusMessage: unknown;
-  service: unknown;
-  attributes: unknown;
-}
-
-type Normalize = (v: unknown) => string | undefined;
-const W3C_IDS = { traceId: normalizeTraceId, spanId: normalizeSpanId };
-
-/** Builds a span record from the parts every span exporter has, each in its own spelling. */
-export function spanRecord(
-  p: SpanParts,
-  ctx: DecodeContext,
-  idSource: string,
-  ids: { traceId: Normalize; spanId: Normalize } = W3C_IDS,
-): LogRecord[] {
-  const traceId = ids.traceId(p.traceId);
-  const spanId = ids.spanId(p.spanId);
-  const start = parseTimeValue(p.start);
-  if ((!traceId && !p.parentSpanId) || !spanId || !start) return [];
-  const name = typeof p.name === "string" ? p.name : "";
-  const facts: SpanFacts = { name, start, status: spanStatus(p.status) };
-  const end = parseTimeValue(p.end);
-  if (end) facts.end = end;
-  const kind = spanKind(p.kind);
-  if (kind) facts.kind = kind;
-  if (typeof p.statusMessage === "string" && p.statusMessage) facts.statusMessage = p.statusMessage;
-  const record: LogRecord = {
-    source: ctx.source,
-    line: ctx.line,
-    time: start,
-    level: facts.status === "error" ? "error" : "info",
-    message: name,
-    spanId,
-    idSource,
-    span: facts,
-    attributes: isObject(p.attributes) ? flatten(p.attributes) : {},
-  };
-  if (traceId) record.traceId = traceId;
-  const parent = ids.spanId(p.parentSpanId);
-  if (parent) record.parentSpanId = parent;
-  if (typeof p.service === "string" && p.service) record.service = p.service;
-  return [record];
-}
+import { type Decoder, isObject, isSafeKey } from "../record.js";
+import { spanRecord } from "./span-record.js";
 
 /** The first exception event's message, for spans whose status has no description. */
 function exceptionMessage(events: unknown): string | undefined {
