@@ -1,7 +1,8 @@
 // Wrappers that platforms put around an application's log line, recognized per line and mixed freely:
 // `kubectl logs --prefix` (`[pod/<pod>/<container>] `), `--timestamps` (RFC 3339 + space), CRI files
 // (`<time> stdout|stderr P|F `, partial lines joined), Docker json-file (`{"log":…,"stream":…,"time":…}`,
-// split long lines joined) and `docker compose logs` (`<service>-<n>  | `).
+// split long lines joined), `docker compose logs` (`<service>-<n>  | `) and stern (`<pod> <container> `,
+// `stern -o json`).
 import type { Instant } from "../model.js";
 import { parseIsoInstant } from "../util/instant.js";
 
@@ -22,6 +23,9 @@ const KUBECTL_PREFIX = /^\[pod\/([^/\]\s]+)\/([^\]\s]+)\] /;
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) /;
 const CRI = /^(stdout|stderr) ([PF]) ?/;
 const COMPOSE = /^([A-Za-z0-9][\w.-]*?)(?:[-_]\d+)?\s+\| /;
+// stern's default output: `<pod> <container> <line>` (DNS-1123 names), the line being JSON or a timestamp.
+const STERN = /^([a-z0-9][a-z0-9.-]*) ([a-z0-9][a-z0-9-]*) (?=[{[]|\d{4}-\d{2}-\d{2}T)/;
+const STERN_JSON = '{"message":';
 const DOCKER_JSON = '{"log":';
 
 /** `agents-7d9f8b6c5-x2kq4` → `agents`, `db-0` → `db`, `node-agent-8zq2p` → `node-agent`. */
@@ -45,9 +49,13 @@ export class TransportUnwrapper {
   #partial: { text: string; line: number; context: LineContext | undefined } | undefined;
 
   /** Returns the application's line, or undefined while a split line is still incomplete. */
-  push(raw: string, lineNo: number): (Unwrapped & { line: number }) | undefined {
+  push(
+    raw: string,
+    lineNo: number,
+    outer?: LineContext,
+  ): (Unwrapped & { line: number }) | undefined {
     let text = raw;
-    let context: LineContext | undefined;
+    let context: LineContext | undefined = outer;
     const kubectl = text.startsWith("[pod/") ? KUBECTL_PREFIX.exec(text) : null;
     if (kubectl) {
       const [, pod, container] = kubectl as unknown as [string, string, string];
@@ -63,6 +71,17 @@ export class TransportUnwrapper {
         const cri = CRI.exec(text);
         if (cri) return this.#piece(text.slice(cri[0].length), cri[2] === "P", lineNo, context);
       }
+    }
+    const stern = isAlnum(text.charCodeAt(0)) ? STERN.exec(text) : null;
+    if (stern) {
+      const [, pod, container] = stern as unknown as [string, string, string];
+      context = { ...context, pod, container, service: podService(pod, container) };
+      text = text.slice(stern[0].length);
+      return this.push(text, lineNo, context);
+    }
+    if (text.startsWith(STERN_JSON)) {
+      const line = sternJsonLine(text);
+      if (line) return this.push(line.message, lineNo, { ...context, ...line.context });
     }
     if (text.startsWith(DOCKER_JSON)) {
       const docker = dockerLine(text);
@@ -108,6 +127,31 @@ function isAlnum(c: number): boolean {
 
 function withContext(text: string, line: number, context: LineContext | undefined) {
   return context ? { text, line, context } : { text, line };
+}
+
+/** `stern -o json`: `{"message": <line>, "podName", "containerName", …}`. */
+function sternJsonLine(text: string): { message: string; context: LineContext } | undefined {
+  try {
+    const o = JSON.parse(text) as Record<string, unknown>;
+    const { message, podName, containerName } = o;
+    if (
+      typeof message !== "string" ||
+      typeof podName !== "string" ||
+      typeof containerName !== "string"
+    ) {
+      return undefined;
+    }
+    return {
+      message,
+      context: {
+        pod: podName,
+        container: containerName,
+        service: podService(podName, containerName),
+      },
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Docker json-file's wrapper; the application's text is in `log`. */

@@ -19,6 +19,13 @@ function applyContext(r: LogRecord, context: LineContext): void {
   if (!r.time && context.captureTime) r.time = context.captureTime;
 }
 
+// A stack trace printed as plain lines after an error record: Java/Node `at …`, Python `File "…"`,
+// `Traceback …`, `Caused by: …`, `… 12 more`, an exception line; once started, indented lines continue it.
+const STACK_START =
+  /^(\s+at\s|\s+File "|Traceback \(most recent call last\)|Caused by:|\s+\.\.\. \d+ (more|common frames)|[\w.$]*(Error|Exception)\b)/;
+const STACK_MORE = /^(\s|Caused by:|[\w.$]*(Error|Exception)\b)/;
+const MAX_ATTACHED_CHARS = 16_384;
+
 /** Decodes every record of the chunks; returns the number of physical lines. I/O errors are rethrown. */
 export async function decodeSource(
   chunks: AsyncIterable<Buffer>,
@@ -27,17 +34,34 @@ export async function decodeSource(
   sink: SourceSink,
 ): Promise<number> {
   const ctx = { source, line: 0, options };
+  // The last record, while plain lines after it may still be its stack trace; and the line being framed.
+  let erred: LogRecord | undefined;
+  let attaching = false;
+  let text = "";
+  const attach = (line: string): boolean => {
+    if (!erred || !(attaching ? STACK_MORE : STACK_START).test(line)) return false;
+    if (erred.message.length < MAX_ATTACHED_CHARS) erred.message += `\n${line}`;
+    attaching = true;
+    return true;
+  };
   const framer = new JsonFramer({
     value(value, line, context) {
       ctx.line = line;
       const records = decodeValue(value, ctx);
       if (records.length === 0) sink.skip("no records", line);
+      erred = undefined;
+      attaching = false;
       for (const r of records) {
         if (context) applyContext(r, context);
         sink.record(r);
+        if (r.level === "error" || r.level === "fatal") erred = r;
       }
     },
-    skip: (reason, line, detail) => sink.skip(reason, line, detail),
+    skip(reason, line, detail) {
+      if (reason === "not JSON" && attach(text)) return;
+      erred = undefined;
+      sink.skip(reason, line, detail);
+    },
   });
   const transport = new TransportUnwrapper();
   const finish = (): void => {
@@ -47,9 +71,12 @@ export async function decodeSource(
   };
   try {
     const lines = await splitLines(chunks, {
-      line(text, lineNo) {
-        const u = transport.push(text, lineNo);
-        if (u) framer.push(u.text, u.line, u.context);
+      line(raw, lineNo) {
+        const u = transport.push(raw, lineNo);
+        if (u) {
+          text = u.text;
+          framer.push(u.text, u.line, u.context);
+        }
       },
       tooLong: (lineNo, bytes) => sink.skip("line too long", lineNo, `${bytes} bytes`),
     });

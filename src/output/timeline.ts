@@ -134,7 +134,11 @@ function header(trace: AssembledTrace, width: number, style: Style): string[] {
 export function recordLine(r: LogRecord, indent: string, width: number, style: Style): string {
   const head = `${indent}${clock(r)} ${LEVEL_LABEL[r.level]} `;
   const room = width - displayWidth(head);
-  const message = fit(sanitize(r.message), Math.max(10, room));
+  // One line per record: a message with an attached stack trace shows its first line and a count.
+  const nl = r.message.indexOf("\n");
+  const extra = nl < 0 ? "" : ` (+${r.message.split("\n").length - 1} lines)`;
+  const first = nl < 0 ? r.message : r.message.slice(0, nl);
+  const message = fit(sanitize(first) + extra, Math.max(10, room));
   const text = `${style.chalk.dim(`${indent}${clock(r)}`)} ${paintLevel(style, r.level, LEVEL_LABEL[r.level])} ${paintLevel(style, r.level === "info" ? "info" : r.level, message)}`;
   return text;
 }

@@ -66,10 +66,17 @@ describe("broken input", () => {
     const r = await agtrace(["correlate", "fixtures/broken/mixed.jsonl", "--format", "json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("fixtures/broken/mixed.jsonl:4: unterminated JSON");
-    expect(r.stderr).toMatch(/skipped 6 lines \(1 unterminated JSON, 5 not JSON\)/);
+    // The plain-text stack trace after the error record (lines 8-11) belongs to it, not to the skipped.
+    expect(r.stderr).toMatch(/skipped 2 lines \(1 unterminated JSON, 1 not JSON\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     const doc = JSON.parse(r.stdout);
-    expect(doc.stats).toMatchObject({ lines: 14, records: 7, skipped: 6 });
+    expect(doc.stats).toMatchObject({ lines: 14, records: 7, skipped: 2 });
+    const failed = doc.traces
+      .flatMap((t: { spans: { records: { line: number; message: string }[] }[] }) => t.spans)
+      .flatMap((sp: { records: { line: number; message: string }[] }) => sp.records)
+      .find((x: { line: number }) => x.line === 7);
+    expect(failed.message.split("\n")).toHaveLength(5);
+    expect(failed.message).toContain("Error: connect ECONNREFUSED 127.0.0.1:5432");
     const lines = doc.traces.flatMap((t: { spans: { records: { line: number }[] }[] }) =>
       t.spans.flatMap((s) => s.records.map((x) => x.line)),
     );

@@ -93,6 +93,32 @@ describe("TransportUnwrapper", () => {
     ]);
   });
 
+  it("strips stern's `<pod> <container> ` prefix, with or without its timestamp", () => {
+    const out = unwrapAll([
+      `agents-7d9f8b6c5-x2kq4 agents ${APP}`,
+      `worker-0 tools 2026-11-24T01:02:42.5Z ${APP}`,
+    ]);
+    expect(out.map((u) => [u.service, u.pod, u.time, u.text])).toEqual([
+      ["agents", "agents-7d9f8b6c5-x2kq4", undefined, APP],
+      ["worker/tools", "worker-0", "2026-11-24T01:02:42.500Z", APP],
+    ]);
+  });
+
+  it("reads `stern -o json` lines", () => {
+    const wrapped = JSON.stringify({
+      message: APP,
+      nodeName: "kind-control-plane",
+      namespace: "default",
+      podName: "planner-5b8d7c6f9-q4w7z",
+      containerName: "planner",
+    });
+    expect(unwrapAll([wrapped])[0]).toMatchObject({
+      text: APP,
+      service: "planner",
+      pod: "planner-5b8d7c6f9-q4w7z",
+    });
+  });
+
   it("emits a split line still open at the end of input", () => {
     const out = unwrapAll(['2026-11-24T01:02:42Z stdout P {"msg":"cut']);
     expect(out).toEqual([
