@@ -5,7 +5,7 @@ import { ingest } from "../ingest/index.js";
 import { renderJson, traceJson } from "../output/json.js";
 import { selectTraces } from "../output/select.js";
 import { makeStyle } from "../output/style.js";
-import { renderSummary } from "../output/summary.js";
+import { renderSummary, summaryRow } from "../output/summary.js";
 import { fit } from "../output/text.js";
 import { renderTrace } from "../output/timeline.js";
 import { resolveInputs } from "../sources/resolve.js";
@@ -77,7 +77,7 @@ export async function runCorrelate(
     const blocks: string[] = [];
     if (!opts.summary)
       for (const t of shown) blocks.push(renderTrace(t, { width, style, records: opts.records }));
-    if (shown.length > 0) blocks.push(renderSummary(shown, width, style));
+    if (shown.length > 0) blocks.push(renderSummary(shown.map(summaryRow), width, style));
     const filtered = traces.length - shown.length;
     const tail = [
       `${shown.length} trace${shown.length === 1 ? "" : "s"} shown${filtered > 0 ? ` (${filtered} filtered out)` : ""}`,

@@ -1,7 +1,6 @@
 // `agtrace correlate --follow`: prints each operation once it completes, late records as continuations,
 // and on end of input or Ctrl-C the summary of what was seen.
 import { analyzeTrace } from "../analyze/findings.js";
-import type { AssembledTrace } from "../correlate/index.js";
 import { type LiveEvent, LiveCorrelator } from "../correlate/live.js";
 import type { DecodeOptions } from "../decode/index.js";
 import { ingest } from "../ingest/index.js";
@@ -9,7 +8,7 @@ import type { LogRecord } from "../model.js";
 import { recordJson, traceJson } from "../output/json.js";
 import { matches } from "../output/select.js";
 import { makeStyle } from "../output/style.js";
-import { renderSummary } from "../output/summary.js";
+import { renderSummary, type SummaryRow, summaryRow } from "../output/summary.js";
 import { fit, sanitize } from "../output/text.js";
 import { recordLine, renderTrace } from "../output/timeline.js";
 import type { SourceSpec } from "../sources/resolve.js";
@@ -52,7 +51,7 @@ export async function runFollow(
     maxWaitMs: opts.maxWait,
     maxOpen: opts.maxOpen,
   });
-  const seen: AssembledTrace[] = [];
+  const seen: SummaryRow[] = [];
   const shown = new Set<string>();
   let failed = false;
   let warnedFull = false;
@@ -76,7 +75,7 @@ export async function runFollow(
         if (!matches(t, selection)) continue;
         shown.add(t.traceId);
         if (t.status === "error") failed = true;
-        seen.push(t);
+        seen.push(summaryRow(t));
         if (seen.length > SUMMARY_ROWS) seen.shift();
         if (opts.format === "ndjson") print(`${JSON.stringify(traceJson(t))}\n`);
         else if (!opts.summary)

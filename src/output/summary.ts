@@ -1,11 +1,28 @@
 // The table of all traces printed after the timelines (and alone with --summary).
 import type { AssembledTrace } from "../correlate/index.js";
+import type { Instant } from "../model.js";
 import { diffMs, formatInstant } from "../util/instant.js";
 import type { Style } from "./style.js";
 import { type Cell, type Column, renderTable, tableWidth } from "./table.js";
 import { formatDuration, sanitize } from "./text.js";
 
-export function renderSummary(traces: AssembledTrace[], width: number, style: Style): string {
+/** What the table shows of a trace (small enough to keep many of, in `--follow`). */
+export interface SummaryRow {
+  traceId: string;
+  name: string;
+  services: string[];
+  spanCount: number;
+  start: Instant;
+  end: Instant;
+  errorCount: number;
+}
+
+export function summaryRow(t: AssembledTrace): SummaryRow {
+  const { traceId, name, services, start, end, errorCount } = t;
+  return { traceId, name, services, spanCount: t.spans.length, start, end, errorCount };
+}
+
+export function renderSummary(traces: SummaryRow[], width: number, style: Style): string {
   const withStart = width >= 100;
   const fixed: Column[] = [
     { head: "spans", width: 5, align: "right" },
@@ -26,7 +43,7 @@ export function renderSummary(traces: AssembledTrace[], width: number, style: St
     t.traceId.slice(0, 8),
     sanitize(t.name),
     t.services.map(sanitize).join(","),
-    String(t.spans.length),
+    String(t.spanCount),
     formatDuration(diffMs(t.end, t.start)),
     t.errorCount > 0 ? { text: String(t.errorCount), paint: (s) => style.chalk.red(s) } : "0",
     ...(withStart ? [formatInstant({ ...t.start, digits: 3 }).slice(11, 23)] : []),
