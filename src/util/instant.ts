@@ -3,6 +3,17 @@ import type { Instant } from "../model.js";
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/**
+ * The instant last handed out when it is the same one again. Log lines arrive many per millisecond and
+ * instants are never modified, so neighbours share one object instead of each holding its own.
+ */
+let last: Instant = { ms: Number.NaN, ns: 0, digits: 0 };
+
+function shared(ms: number, ns: number, digits: number): Instant {
+  if (last.ms !== ms || last.ns !== ns || last.digits !== digits) last = { ms, ns, digits };
+  return last;
+}
+
 /** Rounds a fraction-digit count up to the 0/3/6/9 grid used for output. */
 function gridDigits(n: number): number {
   if (n <= 0) return 0;
@@ -62,7 +73,7 @@ function fastUtcTail(text: string): Instant | undefined {
   }
   for (let d = digits; d < 3; d++) ms *= 10;
   for (let d = Math.max(digits, 3); d < 9; d++) sub *= 10;
-  return { ms: lastBase + ms, ns: sub, digits: gridDigits(digits) };
+  return shared(lastBase + ms, sub, gridDigits(digits));
 }
 
 /** Two or four ASCII digits at i, or -1. */
@@ -158,7 +169,7 @@ export function epochDigitsInstant(digits: string): Instant | undefined {
 /** A safe-integer epoch count, unit by magnitude (as epochDigitsInstant, without going through text). */
 function epochIntegerInstant(n: number): Instant | undefined {
   if (n >= 1e13 && n < 1e16) return { ms: Math.floor(n / 1000), ns: (n % 1000) * 1000, digits: 6 };
-  if (n >= 1e10 && n < 1e13) return { ms: n, ns: 0, digits: 3 };
+  if (n >= 1e10 && n < 1e13) return shared(n, 0, 3);
   if (n >= 1e8 && n < 1e10) return { ms: n * 1000, ns: 0, digits: 0 };
   return n >= 1e16 ? epochDigitsInstant(String(n)) : undefined;
 }
