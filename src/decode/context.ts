@@ -13,7 +13,7 @@ import {
   parseUberTraceId,
   parseXRay,
 } from "./ids.js";
-import { type Get, type Path, path } from "./lookup.js";
+import { type Path, path, read } from "./lookup.js";
 
 export interface ContextIds {
   traceId?: string;
@@ -170,8 +170,8 @@ const PREPARED: PreparedDialect[] = MDC_PREFIXES.flatMap((prefix) =>
   }),
 );
 
-function ownContext(get: Get, out: ContextIds): void {
-  const at = (p: Path | undefined): unknown => (p === undefined ? undefined : get(p));
+function ownContext(obj: Record<string, unknown>, out: ContextIds): void {
+  const at = (p: Path | undefined): unknown => (p === undefined ? undefined : read(obj, p));
   for (const p of PREPARED) {
     const { d } = p;
     if (p.requires && at(p.requires) === undefined) continue;
@@ -249,28 +249,31 @@ export interface FieldOverrides {
 }
 
 /** In-house id fields named on the command line: hex is normalized, anything else kept as an opaque id. */
-function overrideId(get: Get, key: string | undefined, hex: Normalize): string | undefined {
+function overrideId(
+  obj: Record<string, unknown>,
+  key: string | undefined,
+  hex: Normalize,
+): string | undefined {
   if (!key) return undefined;
-  const v = get(path(key));
+  const v = read(obj, path(key));
   if (v === undefined || v === "") return undefined;
   return hex(v) ?? decimalToHex16(v) ?? String(v);
 }
 
 export function extractContext(
   obj: Record<string, unknown>,
-  get: Get,
   overrides: FieldOverrides,
 ): ContextIds {
   const out: ContextIds = {};
-  const traceId = overrideId(get, overrides.trace, normalizeTraceId);
-  const spanId = overrideId(get, overrides.span, anySpanId);
-  const parentSpanId = overrideId(get, overrides.parent, anySpanId);
+  const traceId = overrideId(obj, overrides.trace, normalizeTraceId);
+  const spanId = overrideId(obj, overrides.span, anySpanId);
+  const parentSpanId = overrideId(obj, overrides.parent, anySpanId);
   if (traceId || spanId) {
     if (traceId) out.traceId = traceId;
     if (spanId) out.spanId = spanId;
     if (parentSpanId) out.parentSpanId = parentSpanId;
     out.idSource = "override";
-  } else ownContext(get, out);
+  } else ownContext(obj, out);
   const propagated = propagatedContext(obj, "", 0);
   if (propagated) {
     const { ctx, key } = propagated;

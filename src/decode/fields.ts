@@ -1,7 +1,7 @@
 // Where time, level, message and service live across logging libraries (FORMATS.md §2–§7, §10, §11).
 import type { Instant, Level } from "../model.js";
 import { epochSecondsFloat, fromSecondsNanos, parseTimeValue } from "../util/instant.js";
-import { type Get, path } from "./lookup.js";
+import { path, read } from "./lookup.js";
 
 export const TIME_KEYS = [
   "@timestamp",
@@ -37,23 +37,21 @@ const P = {
   hostname: path("hostname"),
 };
 
-/** Reads the record's time from the first time-like field that parses; returns the key used. */
-export function pickTime(get: Get): { time: Instant; key: string } | undefined {
+/** Reads the record's time from the first time-like field that parses. */
+export function pickTime(obj: Record<string, unknown>): Instant | undefined {
   for (const p of TIME_PATHS) {
-    const key = p.key;
-    const v = get(p);
+    const v = read(obj, p);
     if (v === undefined) continue;
     const time = parseTimeValue(v);
-    if (time) return { time, key };
+    if (time) return time;
   }
   // Fluent Bit's split Stackdriver fields.
-  const splitSeconds = get(P.timestampSeconds) ?? get(P.timestampSecond);
+  const splitSeconds = read(obj, P.timestampSeconds) ?? read(obj, P.timestampSecond);
   if (splitSeconds !== undefined) {
-    const time = fromSecondsNanos(Number(splitSeconds), Number(get(P.timestampNanos) ?? 0));
-    return { time, key: "timestampSeconds" };
+    return fromSecondsNanos(Number(splitSeconds), Number(read(obj, P.timestampNanos) ?? 0));
   }
-  const created = get(P.created);
-  if (typeof created === "number") return { time: epochSecondsFloat(created), key: "created" };
+  const created = read(obj, P.created);
+  if (typeof created === "number") return epochSecondsFloat(created);
   return undefined;
 }
 
@@ -170,10 +168,10 @@ export function levelFromText(text: string, key?: string): Level | undefined {
 const OTEL_NUMBER_KEYS = new Set(["severityNumber", "severity_number", "Severity"]);
 
 /** The record's level, interpreting numbers by the key they came from. */
-export function pickLevel(get: Get): { level: Level; key: string } | undefined {
+export function pickLevel(obj: Record<string, unknown>): Level | undefined {
   for (const p of LEVEL_PATHS) {
     const key = p.key;
-    const v = get(p);
+    const v = read(obj, p);
     if (v === undefined) continue;
     let level: Level | undefined;
     if (typeof v === "number") {
@@ -184,7 +182,7 @@ export function pickLevel(get: Get): { level: Level; key: string } | undefined {
     } else if (typeof v === "string") {
       level = /^\d+$/.test(v) ? nodeLevel(Number(v)) : levelFromText(v, key);
     }
-    if (level) return { level, key };
+    if (level) return level;
   }
   return undefined;
 }
@@ -204,11 +202,11 @@ export const MESSAGE_KEYS = [
 const MESSAGE_PATHS = MESSAGE_KEYS.map(path);
 
 /** The record's message; an object-valued `message` is summarized as JSON by the caller. */
-export function pickMessage(get: Get): { message: string; key: string } | undefined {
+export function pickMessage(obj: Record<string, unknown>): string | undefined {
   for (const p of MESSAGE_PATHS) {
-    const key = p.key;
-    const v = get(p);
-    if (typeof v === "string" || typeof v === "number") return { message: String(v), key };
+    const v = read(obj, p);
+    if (typeof v === "string") return v;
+    if (typeof v === "number") return String(v);
   }
   return undefined;
 }
@@ -231,20 +229,19 @@ export const SERVICE_KEYS = [
 ] as const;
 const SERVICE_PATHS = SERVICE_KEYS.map(path);
 
-export function pickService(get: Get): { service: string; key: string } | undefined {
+export function pickService(obj: Record<string, unknown>): string | undefined {
   for (const p of SERVICE_PATHS) {
-    const key = p.key;
-    const v = get(p);
-    if (typeof v === "string" && v !== "" && v !== "unknown_service") return { service: v, key };
+    const v = read(obj, p);
+    if (typeof v === "string" && v !== "" && v !== "unknown_service") return v;
   }
   // pino and bunyan: `name` is the app's logger name; their lines have a numeric level and a hostname.
-  const name = get(P.name);
+  const name = read(obj, P.name);
   if (
     typeof name === "string" &&
-    typeof get(P.level) === "number" &&
-    get(P.hostname) !== undefined
+    typeof read(obj, P.level) === "number" &&
+    read(obj, P.hostname) !== undefined
   ) {
-    return { service: name, key: "name" };
+    return name;
   }
   return undefined;
 }

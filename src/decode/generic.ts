@@ -3,30 +3,27 @@ import type { LogRecord } from "../model.js";
 import { parseTimeValue } from "../util/instant.js";
 import { extractContext } from "./context.js";
 import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
-import { fieldReader, path } from "./lookup.js";
+import { path, read } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
 
 export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord {
   const { options } = ctx;
-  const get = fieldReader(obj);
 
-  const time = options.time ? parseTimeValue(get(path(options.time))) : pickTime(get)?.time;
-  const level = pickLevel(get)?.level ?? "info";
-  const serviceOverride = options.service ? get(path(options.service)) : undefined;
+  const time = options.time ? parseTimeValue(read(obj, path(options.time))) : pickTime(obj);
+  const level = pickLevel(obj) ?? "info";
+  const serviceOverride = options.service ? read(obj, path(options.service)) : undefined;
   const service =
     typeof serviceOverride === "string" || typeof serviceOverride === "number"
       ? String(serviceOverride)
-      : pickService(get)?.service;
-  const messageOverride = options.message ? get(path(options.message)) : undefined;
+      : pickService(obj);
+  const messageOverride = options.message ? read(obj, path(options.message)) : undefined;
   // An object-valued `message` (a received payload) is shown as compact JSON.
-  const message = messageText(
-    messageOverride ?? pickMessage(get)?.message ?? obj.message ?? obj.msg ?? "",
-  );
+  const message = messageText(messageOverride ?? pickMessage(obj) ?? obj.message ?? obj.msg ?? "");
 
   const record: LogRecord = { source: ctx.source, line: ctx.line, level, message };
   if (time) record.time = time;
   if (service) record.service = service;
-  const ids = extractContext(obj, get, options);
+  const ids = extractContext(obj, options);
   if (ids.traceId) record.traceId = ids.traceId;
   if (ids.spanId) record.spanId = ids.spanId;
   if (ids.parentSpanId) record.parentSpanId = ids.parentSpanId;

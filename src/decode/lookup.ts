@@ -37,13 +37,9 @@ function find(obj: Record<string, unknown>, path: Path): unknown {
 }
 
 /** Reads one field of a parsed record by its prepared (possibly dotted) name. */
-export type Get = (p: Path) => unknown;
-
-export function fieldReader(obj: Record<string, unknown>): Get {
-  return (p) => {
-    const v = obj[p.key];
-    if (v !== undefined) return typeof v === "function" ? undefined : v;
-    // Only dotted names can also be nested paths.
-    return p.splits.length > 0 ? find(obj, p) : undefined;
-  };
+export function read(obj: Record<string, unknown>, p: Path): unknown {
+  const v = obj[p.key];
+  if (v !== undefined) return typeof v === "function" ? undefined : v;
+  // Only dotted names can also be nested paths.
+  return p.splits.length > 0 ? find(obj, p) : undefined;
 }
