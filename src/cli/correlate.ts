@@ -74,18 +74,22 @@ export async function runCorrelate(
   } else {
     const style = makeStyle(useColor(opts, io));
     const width = outputWidth(opts, io);
-    const blocks: string[] = [];
-    if (!opts.summary)
-      for (const t of shown) blocks.push(renderTrace(t, { width, style, records: opts.records }));
-    if (shown.length > 0) blocks.push(renderSummary(shown.map(summaryRow), width, style));
+    // Trace by trace, so a long timeline is never one string in memory.
+    if (!opts.summary) {
+      for (const t of shown) {
+        await write(io.stdout, `${renderTrace(t, { width, style, records: opts.records })}\n\n`);
+      }
+    }
+    if (shown.length > 0) {
+      await write(io.stdout, `${renderSummary(shown.map(summaryRow), width, style)}\n\n`);
+    }
     const filtered = traces.length - shown.length;
     const tail = [
       `${shown.length} trace${shown.length === 1 ? "" : "s"} shown${filtered > 0 ? ` (${filtered} filtered out)` : ""}`,
       `${stats.records} records from ${stats.sources} source${stats.sources === 1 ? "" : "s"}`,
       unmatched.length > 0 ? `${unmatched.length} records without trace ids` : "",
     ].filter(Boolean);
-    blocks.push(style.chalk.dim(fit(tail.join(" · "), width)));
-    io.stdout.write(`${blocks.join("\n\n")}\n`);
+    await write(io.stdout, `${style.chalk.dim(fit(tail.join(" · "), width))}\n`);
   }
   const note = skippedNote(stats);
   if (note) io.stderr.write(`${note}\n`);
