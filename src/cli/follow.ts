@@ -29,6 +29,8 @@ import type { CorrelateOptions } from "./options.js";
 const TICK_MS = 250;
 /** Rows kept for the closing summary table (the most recent ones). */
 const SUMMARY_ROWS = 1000;
+/** Printed traces whose late records are printed as continuations (the most recent ones). */
+const REMEMBER_SHOWN = 50_000;
 
 export async function runFollow(
   sources: SourceSpec[],
@@ -74,6 +76,7 @@ export async function runFollow(
         analyzeTrace(t);
         if (!matches(t, selection)) continue;
         shown.add(t.traceId);
+        if (shown.size > REMEMBER_SHOWN) shown.delete(shown.values().next().value!);
         if (t.status === "error") failed = true;
         seen.push(summaryRow(t));
         if (seen.length > SUMMARY_ROWS) seen.shift();
@@ -104,7 +107,7 @@ export async function runFollow(
   const onSignal = (): void => stop.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const stdinEnded = new Promise<void>((resolve) =>
+  const stopped = new Promise<void>((resolve) =>
     stop.signal.addEventListener("abort", () => resolve()),
   );
   const stats = await Promise.race([
@@ -118,7 +121,7 @@ export async function runFollow(
       },
       stop.signal,
     ),
-    stdinEnded.then(() => undefined),
+    stopped.then(() => undefined),
   ]);
   clearInterval(timer);
   // Ctrl-C while reading a pipe: stop reading it, so the process can end.
