@@ -1,5 +1,6 @@
 // `agtrace correlate`: runs the pipeline and prints; returns the exit code (DESIGN.md "Exit codes").
 import { analyzeTrace } from "../analyze/findings.js";
+import { findPropagationBreaks } from "../analyze/propagation.js";
 import { Correlator } from "../correlate/index.js";
 import { ingest } from "../ingest/index.js";
 import { renderJson, traceJson } from "../output/json.js";
@@ -57,6 +58,7 @@ export async function runCorrelate(
   reporter.flush();
   const { traces, unmatched } = correlator.finish();
   for (const t of traces) analyzeTrace(t);
+  findPropagationBreaks(traces);
   const selection = selectionOf(opts);
   const shown = selectTraces(traces, selection);
 

@@ -91,4 +91,34 @@ describe("two agents with ConsoleSpanExporter output", async () => {
       truth.filter((t) => t.name === "process_data" && t.parentSpanId).length,
     );
   });
+
+  it("says where a message arrived without context: B's fresh trace linked to A's by data.id", async () => {
+    const full = JSON.parse(r.stdout) as {
+      traces: {
+        traceId: string;
+        findings: {
+          kind: string;
+          services?: string[];
+          key?: string;
+          value?: string;
+          linkedTraceId?: string;
+        }[];
+      }[];
+    };
+    const breaks = full.traces.flatMap((t) =>
+      t.findings
+        .filter((f) => f.kind === "propagation-break")
+        .map((f) => ({ ...f, traceId: t.traceId })),
+    );
+    const fresh = truth.filter((t) => t.name === "process_data" && !t.parentSpanId);
+    expect(breaks.map((b) => b.value).sort()).toEqual(fresh.map((t) => t.dataId).sort());
+    for (const b of breaks) {
+      const upstream = truth.find((t) => t.name === "fetch_data_from_api" && t.dataId === b.value)!;
+      expect(b).toMatchObject({
+        services: ["agent-a-data-fetcher", "agent-b-data-processor"],
+        key: "data.id",
+        linkedTraceId: upstream.traceId,
+      });
+    }
+  });
 });
