@@ -69,6 +69,8 @@ export interface Span {
   records: LogRecord[];
   /** Set when the span's stated parent is not in the trace. */
   orphan: boolean;
+  /** False when none of its records has a time (start and end are then the trace's, or unknown). */
+  timed: boolean;
 }
 
 export type Severity = "info" | "warn" | "error";
@@ -93,6 +95,8 @@ export interface Trace {
   end: Instant;
   status: "ok" | "error";
   errorCount: number;
+  /** False when no record of the trace has a time: start and end are unknown. */
+  timed: boolean;
   /** Spans in tree order (parents before children, siblings by start). */
   spans: Span[];
   /** Records of the trace that belong to no span. */

@@ -60,21 +60,23 @@ function treeOrder(spans: SpanDraft[]): { ordered: SpanDraft[]; depth: Map<strin
   return { ordered, depth };
 }
 
+/** Placeholder time of untimed traces (their `timed` is false; output shows no time). */
+const UNKNOWN = { ms: 0, ns: 0, digits: 0 };
+
 export interface AssembledTrace extends Trace {
   /** Depth of each span in the tree, for rendering. */
   depth: Map<string, number>;
 }
 
 export function assembleTrace(set: SpanSet): AssembledTrace {
-  const window = traceWindow(set) ?? {
-    start: { ms: 0, ns: 0, digits: 0 },
-    end: { ms: 0, ns: 0, digits: 0 },
-  };
+  const timed = traceWindow(set);
+  const window = timed ?? { start: UNKNOWN, end: UNKNOWN };
   const drafts = [...set.spans.values()];
   for (const s of drafts) {
     if (s.timing === "inferred" && !s.firstRecord) {
       s.start = window.start;
       s.end = window.start;
+      s.timed = false;
     }
   }
   const { ordered, depth } = treeOrder(drafts);
@@ -105,6 +107,7 @@ export function assembleTrace(set: SpanSet): AssembledTrace {
     end: window.end,
     status: errorCount > 0 ? "error" : "ok",
     errorCount,
+    timed: timed !== undefined,
     spans,
     records,
     findings: [],

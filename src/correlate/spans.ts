@@ -49,6 +49,7 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
         attributes: {},
         records: [],
         orphan: false,
+        timed: true,
       };
       spans.set(spanId, s);
     }

@@ -15,11 +15,13 @@ export interface SummaryRow {
   start: Instant;
   end: Instant;
   errorCount: number;
+  timed: boolean;
 }
 
 export function summaryRow(t: AssembledTrace): SummaryRow {
   const { traceId, name, services, start, end, errorCount } = t;
-  return { traceId, name, services, spanCount: t.spans.length, start, end, errorCount };
+  const { timed } = t;
+  return { traceId, name, services, spanCount: t.spans.length, start, end, errorCount, timed };
 }
 
 export function renderSummary(traces: SummaryRow[], width: number, style: Style): string {
@@ -44,9 +46,9 @@ export function renderSummary(traces: SummaryRow[], width: number, style: Style)
     sanitize(t.name),
     t.services.map(sanitize).join(","),
     String(t.spanCount),
-    formatDuration(diffMs(t.end, t.start)),
+    t.timed ? formatDuration(diffMs(t.end, t.start)) : "?",
     t.errorCount > 0 ? { text: String(t.errorCount), paint: (s) => style.chalk.red(s) } : "0",
-    ...(withStart ? [formatInstant({ ...t.start, digits: 3 }).slice(11, 23)] : []),
+    ...(withStart ? [t.timed ? formatInstant({ ...t.start, digits: 3 }).slice(11, 23) : "?"] : []),
   ]);
   return renderTable(columns, rows, style);
 }

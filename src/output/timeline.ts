@@ -56,6 +56,7 @@ function layout(trace: AssembledTrace, width: number): Layout {
 }
 
 function bar(span: Span, trace: AssembledTrace, w: number, style: Style): string {
+  if (!span.timed) return style.chalk.dim("?".padEnd(w));
   const total = diffMs(trace.end, trace.start);
   const from = total > 0 ? diffMs(span.start, trace.start) / total : 0;
   const to = total > 0 ? diffMs(span.end, trace.start) / total : 1;
@@ -106,7 +107,9 @@ function treePrefixes(trace: AssembledTrace): Map<string, string> {
 
 function header(trace: AssembledTrace, width: number, style: Style): string[] {
   const { chalk } = style;
-  const duration = formatDuration(diffMs(trace.end, trace.start));
+  const duration = trace.timed
+    ? formatDuration(diffMs(trace.end, trace.start))
+    : "duration unknown";
   const errors =
     trace.errorCount > 0
       ? chalk.red(`${trace.errorCount} error${trace.errorCount > 1 ? "s" : ""}`)
@@ -120,7 +123,7 @@ function header(trace: AssembledTrace, width: number, style: Style): string[] {
   ];
   const line2 = [
     `trace ${trace.traceId}`,
-    formatInstant(trace.start),
+    trace.timed ? formatInstant(trace.start) : "no times in its records",
     trace.correlation === "ids" ? "" : `joined: ${trace.correlation}`,
   ].filter(Boolean);
   const services = `services: ${trace.services.map((s) => style.service(s)(sanitize(s))).join(", ")}`;
@@ -176,8 +179,8 @@ export function renderTrace(trace: AssembledTrace, opts: TimelineOptions): strin
     const service = style.service(s.service)(padTo(sanitize(s.service), L.serviceW));
     const nameCell = padTo(name, L.nameW);
     const offsetMs = diffMs(s.start, trace.start);
-    const offset = offsetMs === 0 ? "+0" : `+${formatDuration(offsetMs)}`;
-    const duration = formatDuration(diffMs(s.end, s.start));
+    const offset = !s.timed ? "?" : offsetMs === 0 ? "+0" : `+${formatDuration(offsetMs)}`;
+    const duration = s.timed ? formatDuration(diffMs(s.end, s.start)) : "?";
     const paintedName = s.status === "error" ? style.chalk.red(nameCell) : nameCell;
     const timing = s.timing === "inferred" ? style.chalk.dim : (t: string) => t;
     out.push(

@@ -92,6 +92,25 @@ describe("broken input", () => {
   });
 });
 
+describe("records without times", () => {
+  it("says the time is unknown instead of inventing one", async () => {
+    const ids = '"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"';
+    const input = `{"level":"info","message":"winston without timestamp()",${ids}}\n`;
+    const json = JSON.parse(
+      (await agtrace(["correlate", "--format", "json"], { stdin: input })).stdout,
+    );
+    expect(json.traces[0]).toMatchObject({ startTime: null, durationMs: null });
+    expect(json.traces[0].spans[0]).toMatchObject({
+      startTime: null,
+      endTime: null,
+      durationMs: null,
+    });
+    const text = (await agtrace(["correlate"], { stdin: input })).stdout;
+    expect(text).not.toContain("1970");
+    expect(text).toContain("no times in its records");
+  });
+});
+
 describe("in-house field names", () => {
   it("--trace-field/--span-field/--parent-field/--time-field/--service-field/--message-field read custom fields", async () => {
     const lines = [
