@@ -3,11 +3,12 @@ import { analyzeTrace } from "../analyze/findings.js";
 import { findPropagationBreaks } from "../analyze/propagation.js";
 import { Correlator } from "../correlate/index.js";
 import { ingest } from "../ingest/index.js";
+import type { LogRecord } from "../model.js";
 import { renderJson, traceJson } from "../output/json.js";
 import { selectTraces } from "../output/select.js";
 import { makeStyle } from "../output/style.js";
 import { renderSummary, summaryRow } from "../output/summary.js";
-import { fit } from "../output/text.js";
+import { fit, sanitize } from "../output/text.js";
 import { renderTrace } from "../output/timeline.js";
 import { resolveInputs } from "../sources/resolve.js";
 import { runFollow } from "./follow.js";
@@ -25,6 +26,13 @@ import {
   write,
 } from "./io.js";
 import { correlateSchema, describeIssues } from "./options.js";
+
+/** `agent-a.log 12, agent-b.log 3`: where the records without trace ids are. */
+function perSource(records: LogRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
+  return [...counts].map(([source, n]) => `${sanitize(source)} ${n}`).join(", ");
+}
 
 export async function runCorrelate(
   inputs: string[],
@@ -92,6 +100,10 @@ export async function runCorrelate(
       unmatched.length > 0 ? `${unmatched.length} records without trace ids` : "",
     ].filter(Boolean);
     await write(io.stdout, `${style.chalk.dim(fit(tail.join(" · "), width))}\n`);
+    if (unmatched.length > 0) {
+      const where = `  without trace ids, by source: ${perSource(unmatched)} (all in --format json)`;
+      await write(io.stdout, `${style.chalk.dim(fit(where, width))}\n`);
+    }
   }
   const note = skippedNote(stats);
   if (note) io.stderr.write(`${note}\n`);
