@@ -1,5 +1,5 @@
 // Validation of `correlate` flags (zod): commander parses argv, this turns strings into typed options.
-import { z } from "zod";
+import { z } from "zod/mini";
 import { parseIsoInstant, toEpochMs } from "../util/instant.js";
 
 const UNITS: Record<string, number> = {
@@ -27,60 +27,68 @@ export function parseWhen(text: string, now: number): number | undefined {
   return ago === undefined || !/[a-zµ]$/.test(text.trim()) ? undefined : now - ago;
 }
 
-const duration = z.string().transform((s, ctx) => {
-  const ms = parseDuration(s);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `"${s}" is not a duration (try 500ms, 2s, 1m)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** A string flag turned into a value by `parse`; `hint` says what was expected when it fails. */
+function parsed<T>(parse: (s: string) => T | undefined, hint: (s: string) => string) {
+  return z.pipe(
+    z.string(),
+    z.transform((s: string, ctx) => {
+      const value = parse(s);
+      if (value === undefined) {
+        ctx.issues.push({ code: "custom", message: hint(s), input: s });
+        return z.NEVER;
+      }
+      return value;
+    }),
+  );
+}
+
+const duration = parsed(parseDuration, (s) => `"${s}" is not a duration (try 500ms, 2s, 1m)`);
 
 const when = (now: number) =>
-  z.string().transform((s, ctx) => {
-    const t = parseWhen(s, now);
-    if (t === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: `"${s}" is not a time (RFC 3339 like 2026-04-10T10:30:00Z, or relative like 15m)`,
-      });
-      return z.NEVER;
-    }
-    return t;
-  });
+  parsed(
+    (s) => parseWhen(s, now),
+    (s) => `"${s}" is not a time (RFC 3339 like 2026-04-10T10:30:00Z, or relative like 15m)`,
+  );
+
+const positiveInt = z.coerce.number().check(z.int(), z.positive("must be a positive integer"));
+const flag = (value: boolean) => z._default(z.boolean(), value);
 
 export const correlateSchema = (now: number) =>
   z.object({
-    format: z.enum(["text", "json", "ndjson"]).default("text"),
-    follow: z.boolean().default(false),
-    idle: duration.default(5000),
-    maxWait: duration.default(60_000),
-    maxOpen: z.coerce.number().int().positive("must be a positive integer").default(10_000),
-    summary: z.boolean().default(false),
-    records: z.boolean().default(true),
-    width: z.coerce.number().int().min(40, "must be at least 40").optional(),
-    color: z.boolean().optional(),
-    trace: z.array(z.string().regex(/^[0-9a-fA-F-]+$/, "a trace id prefix is hex")).optional(),
-    service: z.array(z.string()).optional(),
-    errors: z.boolean().default(false),
-    minDuration: duration.optional(),
-    since: when(now).optional(),
-    until: when(now).optional(),
-    limit: z.coerce.number().int().positive("must be a positive integer").optional(),
-    sort: z.enum(["start", "duration", "errors"]).default("start"),
-    failOn: z.enum(["error"]).optional(),
-    traceField: z.string().optional(),
-    spanField: z.string().optional(),
-    parentField: z.string().optional(),
-    timeField: z.string().optional(),
-    serviceField: z.string().optional(),
-    messageField: z.string().optional(),
+    format: z._default(z.enum(["text", "json", "ndjson"]), "text"),
+    follow: flag(false),
+    idle: z._default(duration, 5000),
+    maxWait: z._default(duration, 60_000),
+    maxOpen: z._default(positiveInt, 10_000),
+    summary: flag(false),
+    records: flag(true),
+    width: z.optional(z.coerce.number().check(z.int(), z.gte(40, "must be at least 40"))),
+    color: z.optional(z.boolean()),
+    trace: z.optional(
+      z.array(z.string().check(z.regex(/^[0-9a-fA-F-]+$/, "a trace id prefix is hex"))),
+    ),
+    service: z.optional(z.array(z.string())),
+    errors: flag(false),
+    minDuration: z.optional(duration),
+    since: z.optional(when(now)),
+    until: z.optional(when(now)),
+    limit: z.optional(positiveInt),
+    sort: z._default(z.enum(["start", "duration", "errors"]), "start"),
+    failOn: z.optional(z.enum(["error"])),
+    traceField: z.optional(z.string()),
+    spanField: z.optional(z.string()),
+    parentField: z.optional(z.string()),
+    timeField: z.optional(z.string()),
+    serviceField: z.optional(z.string()),
+    messageField: z.optional(z.string()),
   });
 
 export type CorrelateOptions = z.infer<ReturnType<typeof correlateSchema>>;
 
 /** Zod issues as `--flag: message` lines. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: {
+  issues: { path: PropertyKey[]; message: string }[];
+}): string {
   return error.issues
     .map((i) => {
       const flag = String(i.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
