@@ -64,9 +64,13 @@ export async function runCorrelate(
     problem: (p) => reporter.report(p),
   });
   reporter.flush();
-  const { traces, unmatched } = correlator.finish();
-  for (const t of traces) analyzeTrace(t);
-  findPropagationBreaks(traces);
+  // The summary table shows neither span trees nor findings: neither is worked out for it.
+  const summaryOnly = opts.format === "text" && opts.summary;
+  const { traces, unmatched } = correlator.finish({ tree: !summaryOnly });
+  if (!summaryOnly) {
+    for (const t of traces) analyzeTrace(t);
+    findPropagationBreaks(traces);
+  }
   const selection = selectionOf(opts);
   const shown = selectTraces(traces, selection);
 

@@ -2,7 +2,7 @@
 import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { TraceGrouper } from "./group.js";
-import { inferParents, learnCallModel } from "./infer-parents.js";
+import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { ServiceNamer } from "./service-name.js";
 import { buildSpans } from "./spans.js";
 
@@ -28,15 +28,28 @@ export class Correlator {
     this.#grouper.add(record);
   }
 
-  finish(): Correlated {
+  /**
+   * Assembles the traces. Without `tree` (output that shows no span tree, such as the summary table)
+   * nesting is not inferred: only the root is chosen, to name each trace.
+   */
+  finish({ tree = true }: { tree?: boolean } = {}): Correlated {
     for (const [source, records] of this.#unnamed) {
       const service = this.#namer.fallback(source);
       for (const r of records) r.service = service;
     }
     const { groups, unmatched } = this.#grouper.groups();
     const sets = [...groups].map(([traceId, records]) => buildSpans(traceId, records));
-    const model = learnCallModel(sets);
-    for (const set of sets) inferParents(set, model);
-    return { traces: sets.map(assembleTrace), unmatched };
+    if (tree) {
+      const model = learnCallModel(sets);
+      for (const set of sets) inferParents(set, model);
+      return { traces: sets.map(assembleTrace), unmatched };
+    }
+    const traces = sets.map((set) => {
+      const root = rootOf(set);
+      const trace = assembleTrace(set);
+      if (root?.name) trace.name = root.name;
+      return trace;
+    });
+    return { traces, unmatched };
   }
 }

@@ -260,6 +260,11 @@ function near(
   return out;
 }
 
+/** The span the trace's operation is named after: its root, as inference would choose it. */
+export function rootOf(set: SpanSet): SpanDraft | undefined {
+  return chooseRoot(timeline(set));
+}
+
 /** Sets `parentSpanId` (marked inferred) on every span of the set that has none, except the root. */
 export function inferParents(set: SpanSet, model: CallModel): void {
   const spans = timeline(set);
