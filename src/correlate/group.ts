@@ -19,8 +19,11 @@ export class TraceGrouper {
     if (record.traceId) {
       const list = this.#byTrace.get(record.traceId);
       if (list) {
-        // One string per trace id, however many records carry it.
+        // One string per trace id, however many records carry it; likewise a span id repeated by
+        // the trace's previous record.
         record.traceId = list[0]!.traceId!;
+        const previous = list[list.length - 1]!;
+        if (previous.spanId && previous.spanId === record.spanId) record.spanId = previous.spanId;
         list.push(record);
       } else this.#byTrace.set(record.traceId, [record]);
     } else if (record.spanId || record.parentSpanId) this.#spanOnly.push(record);
