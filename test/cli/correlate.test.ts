@@ -266,6 +266,19 @@ describe("terminal output", () => {
     expect(colored.stdout).not.toContain("pwned\u0007");
   });
 
+  it("--format ndjson prints one trace object per line; --no-records leaves the log lines out", async () => {
+    const nd = await agtrace(["correlate", THREE, "--format", "ndjson"]);
+    const lines = nd.stdout.trim().split("\n");
+    expect(lines).toHaveLength(12);
+    expect(lines.map((l) => JSON.parse(l).traceId)).toEqual(
+      json((await agtrace(["correlate", THREE, "--format", "json"])).stdout).traces.map(
+        (t) => t.traceId,
+      ),
+    );
+    const bare = await agtrace(["correlate", THREE, "--no-records", "--limit", "1"]);
+    expect(bare.stdout).not.toMatch(/\d\d:\d\d:\d\d\.\d{3} (INFO|DEBUG|WARN|ERROR)/);
+  });
+
   it("--summary prints the table only", async () => {
     const r = await agtrace(["correlate", THREE, "--summary"]);
     expect(r.stdout).not.toContain("━━");
