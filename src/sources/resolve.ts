@@ -20,7 +20,8 @@ function walkDir(dir: string, out: string[]): void {
     a.name < b.name ? -1 : 1,
   );
   for (const e of entries) {
-    if (e.name.startsWith(".")) continue;
+    // Hidden entries and installed packages are never anyone's logs.
+    if (e.name.startsWith(".") || (e.isDirectory() && e.name === "node_modules")) continue;
     const path = join(dir, e.name);
     if (e.isDirectory()) walkDir(path, out);
     else if (LOG_FILE.test(e.name)) out.push(path);

@@ -38,6 +38,7 @@ beforeAll(() => {
     "sub/readme.md": "# hi\n",
     "sub/deeper/g.jsonl": '{"g":1}\n',
     "sub/deeper/.hidden/i.jsonl": '{"i":1}\n',
+    "node_modules/pkg/package.json": '{"name":"pkg"}\n',
     "other/only.txt": "x\n",
     "literal/x[1].log": '{"lit":1}\n',
     "plain.gz": "not gzipped\n",
@@ -63,7 +64,7 @@ describe("resolveInputs", () => {
     expect(resolveInputs(["-"]).sources).toEqual([{ name: "-" }]);
   });
 
-  it("walks a directory recursively for log files, sorted, skipping hidden entries", () => {
+  it("walks a directory recursively for log files, sorted, skipping hidden entries and node_modules", () => {
     const { sources, problems } = resolveInputs([root]);
     expect(problems).toEqual([]);
     expect(names(sources)).toEqual([
