@@ -191,30 +191,9 @@ function isEntryLike(model: CallModel, s: SpanDraft): boolean {
   return c[0] / c[1] >= 1.5 * (model.entryRates.get(s.service) ?? 1);
 }
 
-/** Time (epoch ms) of the span's last record at or before t; undefined when it had none yet. */
-function lastActivity(p: SpanDraft, t: number): number | undefined {
-  let last: number | undefined;
-  for (const r of p.records) {
-    if (!r.time || r.span) continue;
-    const at = toEpochMs(r.time);
-    if (at > t) break;
-    last = at;
-  }
-  return last;
-}
-
 /** The candidate that logged most recently before t. */
 function mostRecent(candidates: SpanDraft[], t: number): SpanDraft | undefined {
-  let best: SpanDraft | undefined;
-  let bestAt = Number.NEGATIVE_INFINITY;
-  for (const p of candidates) {
-    const at = lastActivity(p, t);
-    if (at !== undefined && at > bestAt) {
-      best = p;
-      bestAt = at;
-    }
-  }
-  return best;
+  return latestLine(candidates, t)?.span;
 }
 
 function isOpenAt(p: SpanDraft, t: number): boolean {
