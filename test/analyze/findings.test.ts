@@ -4,7 +4,21 @@ import { Correlator } from "../../src/correlate/index.js";
 import type { LogRecord } from "../../src/model.js";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
-const at = (ms: number) => ({ ms: 1_795_000_000_000 + ms, ns: 0, digits: 3 });
+
+/** A log record of trace T at `ms` after a fixed start; the rest defaults to an info line of service a. */
+function log(ms: number, fields: Partial<LogRecord> = {}): LogRecord {
+  return {
+    source: "a.log",
+    line: 1,
+    time: { ms: 1_795_000_000_000 + ms, ns: 0, digits: 3 },
+    level: "info",
+    message: "x",
+    service: "a",
+    traceId: T,
+    spanId: "1".repeat(16),
+    ...fields,
+  };
+}
 
 function trace(records: LogRecord[]) {
   const c = new Correlator();
@@ -16,40 +30,11 @@ function trace(records: LogRecord[]) {
 
 describe("analyzeTrace", () => {
   it("points at the earliest error line, with its span and file:line", () => {
+    const b = { source: "b.log", service: "b", spanId: "2".repeat(16), level: "error" as const };
     const t = trace([
-      {
-        source: "a.log",
-        line: 1,
-        time: at(0),
-        level: "info",
-        message: "start",
-        service: "a",
-        traceId: T,
-        spanId: "1".repeat(16),
-        attributes: {},
-      },
-      {
-        source: "b.log",
-        line: 7,
-        time: at(20),
-        level: "error",
-        message: "later error",
-        service: "b",
-        traceId: T,
-        spanId: "2".repeat(16),
-        attributes: {},
-      },
-      {
-        source: "b.log",
-        line: 3,
-        time: at(10),
-        level: "error",
-        message: "missing field 'values'\nstack…",
-        service: "b",
-        traceId: T,
-        spanId: "2".repeat(16),
-        attributes: {},
-      },
+      log(0, { message: "start" }),
+      log(20, { ...b, line: 7, message: "later error" }),
+      log(10, { ...b, line: 3, message: "missing field 'values'\nstack…" }),
     ]);
     const first = t.findings.find((f) => f.kind === "first-error");
     expect(first).toMatchObject({
@@ -61,39 +46,13 @@ describe("analyzeTrace", () => {
   });
 
   it("reports spans whose parent is not in the input", () => {
-    const t = trace([
-      {
-        source: "a.log",
-        line: 1,
-        time: at(0),
-        level: "info",
-        message: "x",
-        service: "a",
-        traceId: T,
-        spanId: "1".repeat(16),
-        parentSpanId: "9".repeat(16),
-        attributes: {},
-      },
-    ]);
+    const t = trace([log(0, { parentSpanId: "9".repeat(16) })]);
     expect(t.findings).toEqual([
       expect.objectContaining({ kind: "orphan", severity: "warn", parentSpanId: "9".repeat(16) }),
     ]);
   });
 
   it("has no findings for a clean trace", () => {
-    const t = trace([
-      {
-        source: "a.log",
-        line: 1,
-        time: at(0),
-        level: "info",
-        message: "x",
-        service: "a",
-        traceId: T,
-        spanId: "1".repeat(16),
-        attributes: {},
-      },
-    ]);
-    expect(t.findings).toEqual([]);
+    expect(trace([log(0)]).findings).toEqual([]);
   });
 });
