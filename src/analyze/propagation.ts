@@ -57,7 +57,7 @@ export function findPropagationBreaks(traces: AssembledTrace[]): void {
     trace.findings.push({
       kind: "propagation-break",
       severity: "warn",
-      message: `context not propagated: ${best.key}=${best.value} continues ${best.span.name} (${best.span.service}) of trace ${best.trace.traceId.slice(0, 8)}`,
+      message: `context not propagated: ${best.key}=${best.value} continues ${best.span.service} › ${best.span.name}`,
       services: [best.span.service, root.service],
       key: best.key,
       value: best.value,

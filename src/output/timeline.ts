@@ -146,7 +146,7 @@ export function recordLine(r: LogRecord, indent: string, width: number, style: S
   return text;
 }
 
-/** A finding on one line; the place it points at (file:line) is kept whole, the message is cut to fit. */
+/** A finding on one line. */
 function findingLine(f: Finding, width: number, style: Style): string {
   const { chalk } = style;
   const mark =
@@ -155,8 +155,11 @@ function findingLine(f: Finding, width: number, style: Style): string {
       : f.severity === "warn"
         ? chalk.yellow("!")
         : chalk.cyan("i");
+  // Where to look next — a file:line, or the linked trace — is kept whole; the message is cut to fit.
   const at = f.records?.[0];
-  const where = at ? sanitize(` ${at.source}:${at.line}`) : "";
+  const linked =
+    typeof f.linkedTraceId === "string" ? ` → trace ${f.linkedTraceId.slice(0, 8)}` : "";
+  const where = at ? sanitize(` ${at.source}:${at.line}`) : sanitize(linked);
   const room = Math.max(20, width - 5 - displayWidth(where));
   return `   ${mark} ${fit(sanitize(f.message), room)}${chalk.dim(where)}`;
 }
