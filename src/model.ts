@@ -47,6 +47,10 @@ export interface LogRecord {
   idSource?: string;
   /** Set when the record is itself a span export rather than a log line. */
   span?: SpanFacts;
+  /** Candidate join keys as `field=value` (src/decode/join-keys.ts), for records to be joined heuristically. */
+  keys?: string[];
+  /** The process/thread that wrote the record, when it says (`1234/main`). */
+  lane?: string;
   /** A span export's attributes (log lines keep none: records stay small in memory). */
   attributes?: Record<string, string | number | boolean>;
 }
@@ -102,4 +106,13 @@ export interface Trace {
   /** Records of the trace that belong to no span. */
   records: LogRecord[];
   findings: Finding[];
+  /** Fields whose shared values joined the trace's records (heuristic and mixed traces). */
+  joinKeys?: string[];
+  /** Why the join linked what it did, and which candidate keys it turned down (`--explain`). */
+  join?: JoinExplanation;
+}
+
+export interface JoinExplanation {
+  joined: { key: string; value: string; services: string[]; records: number; maxGapMs: number }[];
+  rejected: { key: string; value: string; reason: string }[];
 }

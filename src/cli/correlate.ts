@@ -1,9 +1,10 @@
 // `agtrace correlate`: runs the pipeline and prints; returns the exit code (DESIGN.md "Exit codes").
 import { analyzeTrace } from "../analyze/findings.js";
 import { findPropagationBreaks } from "../analyze/propagation.js";
-import { Correlator } from "../correlate/index.js";
+import { Correlator, type JoinOutcome } from "../correlate/index.js";
 import { ingest } from "../ingest/index.js";
-import type { LogRecord } from "../model.js";
+import type { Finding, LogRecord } from "../model.js";
+import { renderBySource } from "../output/by-source.js";
 import { renderJson, traceJson } from "../output/json.js";
 import { selectTraces } from "../output/select.js";
 import { makeStyle } from "../output/style.js";
@@ -13,6 +14,7 @@ import { renderTrace } from "../output/timeline.js";
 import { resolveInputs } from "../sources/resolve.js";
 import { runFollow } from "./follow.js";
 import {
+  correlateSettingsOf,
   decodeOptionsOf,
   EXIT_FAIL_ON,
   EXIT_OK,
@@ -27,11 +29,21 @@ import {
 } from "./io.js";
 import { correlateSchema, describeIssues } from "./options.js";
 
-/** `agent-a.log 12, agent-b.log 3`: where the records without trace ids are. */
+/** `agent-a.log 12, agent-b.log 3`: where the records in no trace are. */
 function perSource(records: LogRecord[]): string {
   const counts = new Map<string, number>();
   for (const r of records) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
   return [...counts].map(([source, n]) => `${sanitize(source)} ${n}`).join(", ");
+}
+
+/** Fields the heuristic join turned down as a whole: findings about the input, for `--explain`. */
+function droppedFieldFindings(join: JoinOutcome | undefined): Finding[] {
+  return (join?.droppedFields ?? []).map((d) => ({
+    kind: "join-key-rejected",
+    severity: "info",
+    message: `not a join key: ${d.field}: ${d.reason}`,
+    key: d.field,
+  }));
 }
 
 export async function runCorrelate(
@@ -58,7 +70,7 @@ export async function runCorrelate(
   const decodeOptions = decodeOptionsOf(opts);
   if (opts.follow) return runFollow(sources, opts, decodeOptions, io, reporter);
 
-  const correlator = new Correlator();
+  const correlator = new Correlator(correlateSettingsOf(opts));
   const stats = await ingest(sources, io.stdin, decodeOptions, {
     record: (r) => correlator.add(r),
     problem: (p) => reporter.report(p),
@@ -66,7 +78,7 @@ export async function runCorrelate(
   reporter.flush();
   // The summary table shows neither span trees nor findings: neither is worked out for it.
   const summaryOnly = opts.format === "text" && opts.summary;
-  const { traces, unmatched } = correlator.finish({ tree: !summaryOnly });
+  const { traces, unmatched, join } = correlator.finish({ tree: !summaryOnly });
   if (!summaryOnly) {
     for (const t of traces) analyzeTrace(t);
     findPropagationBreaks(traces);
@@ -75,14 +87,17 @@ export async function runCorrelate(
   const shown = selectTraces(traces, selection);
 
   if (opts.format === "ndjson") {
-    for (const t of shown) await write(io.stdout, `${JSON.stringify(traceJson(t))}\n`);
+    for (const t of shown) {
+      await write(io.stdout, `${JSON.stringify(traceJson(t, opts.explain))}\n`);
+    }
   } else if (opts.format === "json") {
     const { sources: n, lines, records, skipped } = stats;
     const doc = renderJson(
       shown,
       unmatched,
       { sources: n, lines, records, skipped, traces: traces.length },
-      [],
+      opts.explain ? droppedFieldFindings(join) : [],
+      opts.explain,
     );
     for (const piece of doc) await write(io.stdout, piece);
   } else {
@@ -90,8 +105,17 @@ export async function runCorrelate(
     const width = outputWidth(opts, io);
     // Trace by trace, so a long timeline is never one string in memory.
     if (!opts.summary) {
-      for (const t of shown) {
-        await write(io.stdout, `${renderTrace(t, { width, style, records: opts.records })}\n\n`);
+      const timeline = { width, style, records: opts.records, explain: opts.explain };
+      for (const t of shown) await write(io.stdout, `${renderTrace(t, timeline)}\n\n`);
+      if (opts.join === "off") {
+        for (const block of renderBySource(unmatched, width, style)) {
+          await write(io.stdout, `${block}\n\n`);
+        }
+      }
+      if (opts.explain) {
+        for (const f of droppedFieldFindings(join)) {
+          await write(io.stdout, `${style.chalk.dim(fit(sanitize(`∅ ${f.message}`), width))}\n`);
+        }
       }
     }
     if (shown.length > 0) {
@@ -101,11 +125,11 @@ export async function runCorrelate(
     const tail = [
       `${shown.length} trace${shown.length === 1 ? "" : "s"} shown${filtered > 0 ? ` (${filtered} filtered out)` : ""}`,
       `${stats.records} records from ${stats.sources} source${stats.sources === 1 ? "" : "s"}`,
-      unmatched.length > 0 ? `${unmatched.length} records without trace ids` : "",
+      unmatched.length > 0 ? `${unmatched.length} records in no trace` : "",
     ].filter(Boolean);
     await write(io.stdout, `${style.chalk.dim(fit(tail.join(" · "), width))}\n`);
     if (unmatched.length > 0) {
-      const where = `  without trace ids, by source: ${perSource(unmatched)} (all in --format json)`;
+      const where = `  in no trace, by source: ${perSource(unmatched)} (all in --format json)`;
       await write(io.stdout, `${style.chalk.dim(fit(where, width))}\n`);
     }
   }

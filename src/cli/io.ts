@@ -1,5 +1,6 @@
 // Terminal and stream helpers shared by `correlate`'s batch and follow modes.
 import { once } from "node:events";
+import type { CorrelateSettings } from "../correlate/index.js";
 import type { Readable, Writable } from "node:stream";
 import type { DecodeOptions } from "../decode/index.js";
 import type { IngestStats, Problem } from "../ingest/index.js";
@@ -83,7 +84,17 @@ export function decodeOptionsOf(opts: CorrelateOptions): DecodeOptions {
   if (opts.timeField) d.time = opts.timeField;
   if (opts.serviceField) d.service = opts.serviceField;
   if (opts.messageField) d.message = opts.messageField;
+  // Follow mode joins by explicit ids only: no keys to keep per record.
+  if (opts.join !== "ids" && opts.join !== "off" && !opts.follow) d.joinKeys = true;
   return d;
+}
+
+export function correlateSettingsOf(opts: CorrelateOptions): CorrelateSettings {
+  const s: CorrelateSettings = { join: opts.join, attachByTime: opts.attachByTime };
+  if (opts.window !== undefined) s.windowMs = opts.window;
+  if (opts.joinKeys) s.keys = opts.joinKeys;
+  if (opts.ignoreKeys) s.ignore = opts.ignoreKeys;
+  return s;
 }
 
 export type Reporter = ReturnType<typeof problemReporter>;

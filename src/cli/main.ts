@@ -17,6 +17,8 @@ Examples:
   $ agtrace correlate logs/ --summary --sort duration --limit 20
   $ agtrace correlate logs/ --trace 4bf92f35 --width 160
   $ agtrace correlate app.log --trace-field req.tid --span-field req.sid   # in-house field names
+  $ agtrace correlate logs/ --join heuristic --explain  # no trace ids: join on request_id, job_id, …
+  $ agtrace correlate logs/ --ignore-keys user_id,tenant_id --attach-by-time
   $ agtrace correlate logs/ --errors --fail-on error    # CI: exit 1 when a shown operation failed
   $ kubectl logs -f -l app=agents --prefix --timestamps | agtrace correlate -f   # live, trace by trace
   $ agtrace correlate -f logs/*.jsonl --format ndjson | jq .traceId             # tail files, one JSON trace per line`;
@@ -96,6 +98,32 @@ export function buildProgram(): Command {
       new Option("--fail-on <condition>", "exit 1 when a shown trace matches (CI)").choices([
         "error",
       ]),
+    )
+    .addOption(
+      new Option(
+        "--join <mode>",
+        "auto: trace ids, then shared business ids for the rest; ids or heuristic: only one; off: no grouping",
+      )
+        .choices(["auto", "ids", "heuristic", "off"])
+        .default("auto"),
+    )
+    .option(
+      "--window <duration>",
+      "heuristic join: a pause this long ends an operation (default: from the data)",
+    )
+    .option(
+      "--join-keys <fields>",
+      "heuristic join on these fields only (comma-separated)",
+      collect,
+    )
+    .option("--ignore-keys <fields>", "never join on these fields (comma-separated)", collect)
+    .option(
+      "--attach-by-time",
+      "records without any id join what their process/thread was doing at that moment",
+    )
+    .option(
+      "--explain",
+      "say which keys joined each operation and which candidate keys were rejected",
     )
     .option("--trace-field <path>", "field holding the trace id (dotted path, e.g. ctx.trace)")
     .option("--span-field <path>", "field holding the span id")

@@ -1,23 +1,50 @@
 // Correlation: records in (one at a time), traces out.
+import { joinKeysOf } from "../decode/join-keys.js";
 import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
+import { attachByTime } from "./join/attach.js";
+import { type JoinOutcome, type JoinSettings, joinRecords } from "./join/index.js";
 import { TraceGrouper } from "./group.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { ServiceNamer } from "./service-name.js";
-import { buildSpans } from "./spans.js";
+import { buildSpans, type SpanSet } from "./spans.js";
 
 export type { AssembledTrace } from "./assemble.js";
+export type { JoinOutcome } from "./join/index.js";
+
+/** `auto`: explicit ids, then the heuristic join for the rest; `off`: no grouping at all. */
+export type JoinMode = "auto" | "ids" | "heuristic" | "off";
+
+export interface CorrelateSettings extends JoinSettings {
+  join?: JoinMode;
+  /** Records without any key join what their process/thread was working on at the time. */
+  attachByTime?: boolean;
+}
 
 export interface Correlated {
   traces: AssembledTrace[];
   unmatched: LogRecord[];
+  /** What the heuristic join learned (absent with `--join ids|off`). */
+  join?: JoinOutcome | undefined;
 }
 
 export class Correlator {
   readonly #grouper = new TraceGrouper();
   readonly #namer = new ServiceNamer();
+  readonly #settings: CorrelateSettings;
+  readonly #mode: JoinMode;
   /** Records that name no service, per source: named once every record of the source was seen. */
   readonly #unnamed = new Map<string, LogRecord[]>();
+  /** Records with candidate join keys. */
+  readonly #keyed: LogRecord[] = [];
+  /** One string per key entry: the same ids repeat on many records. */
+  readonly #keyStrings = new Map<string, string>();
+  readonly #off: LogRecord[] = [];
+
+  constructor(settings: CorrelateSettings = {}) {
+    this.#settings = settings;
+    this.#mode = settings.join ?? "auto";
+  }
 
   add(record: LogRecord): void {
     if (!this.#namer.note(record)) {
@@ -25,7 +52,34 @@ export class Correlator {
       if (list) list.push(record);
       else this.#unnamed.set(record.source, [record]);
     }
+    if (this.#mode === "off") {
+      this.#off.push(record);
+      return;
+    }
+    if (this.#mode === "heuristic" && !record.span) {
+      delete record.traceId;
+      delete record.spanId;
+      delete record.parentSpanId;
+      delete record.idSource;
+    }
+    if (this.#mode !== "ids") this.#noteKeys(record);
     this.#grouper.add(record);
+  }
+
+  #noteKeys(record: LogRecord): void {
+    // A span export's attributes hold the business ids its log lines would.
+    if (!record.keys && record.attributes) {
+      const keys = joinKeysOf(record.attributes);
+      if (keys) record.keys = keys;
+    }
+    const keys = record.keys;
+    if (!keys) return;
+    for (let i = 0; i < keys.length; i++) {
+      const known = this.#keyStrings.get(keys[i]!);
+      if (known === undefined) this.#keyStrings.set(keys[i]!, keys[i]!);
+      else keys[i] = known;
+    }
+    this.#keyed.push(record);
   }
 
   /**
@@ -37,19 +91,111 @@ export class Correlator {
       const service = this.#namer.fallback(source);
       for (const r of records) r.service = service;
     }
-    const { groups, unmatched } = this.#grouper.groups();
-    const sets = [...groups].map(([traceId, records]) => buildSpans(traceId, records));
+    if (this.#mode === "off") return { traces: [], unmatched: this.#off };
+    const grouped = this.#grouper.groups();
+    const { groups } = grouped;
+    let { unmatched } = grouped;
+    let join: JoinOutcome | undefined;
+    let attached = false;
+    let callers = new Map<string, Map<string, string>>();
+    if (this.#mode !== "ids") {
+      join = joinRecords(this.#keyed, servicesOfGroups(groups), this.#settings);
+      callers = applyJoin(join, groups);
+      unmatched = unmatched.filter((r) => !r.traceId);
+      if (this.#settings.attachByTime) {
+        const before = unmatched.length;
+        unmatched = attachByTime(groups, unmatched);
+        attached = before > unmatched.length;
+      }
+    }
+    const sets = [...groups].map(([traceId, records]) => {
+      const set = buildSpans(traceId, records);
+      hangUnderCallers(set, callers.get(traceId));
+      return set;
+    });
+    let traces: AssembledTrace[];
     if (tree) {
       const model = learnCallModel(sets);
       for (const set of sets) inferParents(set, model);
-      return { traces: sets.map(assembleTrace), unmatched };
+      traces = sets.map(assembleTrace);
+    } else {
+      traces = sets.map((set) => {
+        const root = rootOf(set);
+        const trace = assembleTrace(set);
+        if (root?.name) trace.name = root.name;
+        return trace;
+      });
     }
-    const traces = sets.map((set) => {
-      const root = rootOf(set);
-      const trace = assembleTrace(set);
-      if (root?.name) trace.name = root.name;
-      return trace;
-    });
-    return { traces, unmatched };
+    if (join) for (const t of traces) describeJoin(t, join, attached);
+    return { traces, unmatched, join };
   }
+}
+
+function servicesOfGroups(groups: Map<string, LogRecord[]>): (traceId: string) => Set<string> {
+  const cache = new Map<string, Set<string>>();
+  return (traceId) => {
+    let set = cache.get(traceId);
+    if (!set) {
+      set = new Set((groups.get(traceId) ?? []).map((r) => r.service ?? ""));
+      cache.set(traceId, set);
+    }
+    return set;
+  };
+}
+
+/**
+ * Folds merged traces into their upstream one and adds the placed records to their traces. Returns, per
+ * receiving trace, the spans of the folded traces and the caller each root of them is to hang under.
+ */
+function applyJoin(
+  join: JoinOutcome,
+  groups: Map<string, LogRecord[]>,
+): Map<string, Map<string, string>> {
+  const callers = new Map<string, Map<string, string>>();
+  for (const [from, { into, callerSpanId }] of join.merges) {
+    const records = groups.get(from);
+    const target = groups.get(into);
+    if (!records || !target) continue;
+    const spans = callers.get(into) ?? new Map<string, string>();
+    callers.set(into, spans);
+    for (const r of records) {
+      r.traceId = into;
+      target.push(r);
+      if (r.spanId && callerSpanId) spans.set(r.spanId, callerSpanId);
+    }
+    groups.delete(from);
+  }
+  for (const r of join.placed) {
+    const list = groups.get(r.traceId!);
+    if (list) list.push(r);
+    else groups.set(r.traceId!, [r]);
+  }
+  return callers;
+}
+
+/** A folded trace's root spans hang under the upstream span that shares their key (an inferred edge). */
+function hangUnderCallers(set: SpanSet, callers: Map<string, string> | undefined): void {
+  if (!callers) return;
+  for (const [spanId, caller] of callers) {
+    const span = set.spans.get(spanId);
+    if (!span || span.parentSpanId || !set.spans.has(caller)) continue;
+    span.parentSpanId = caller;
+    span.parentInferred = true;
+  }
+}
+
+/** How a trace was put together: `heuristic`, `mixed`, or (untouched) `ids`. */
+function describeJoin(trace: AssembledTrace, join: JoinOutcome, attached: boolean): void {
+  const entry = join.traces.get(trace.traceId);
+  const byTime =
+    attached &&
+    [...trace.records, ...trace.spans.flatMap((s) => s.records)].some((r) => r.idSource === "time");
+  if (!entry) {
+    if (byTime) trace.correlation = "mixed";
+    return;
+  }
+  trace.correlation = entry.explicit ? "mixed" : "heuristic";
+  trace.joinKeys = entry.joinKeys;
+  trace.join = { joined: entry.joined, rejected: entry.rejected };
+  trace.findings.push(...entry.breaks);
 }

@@ -5,6 +5,8 @@ export interface DecodeOptions extends FieldOverrides {
   time?: string;
   service?: string;
   message?: string;
+  /** Collect candidate join keys (off when only explicit ids are used). */
+  joinKeys?: boolean;
 }
 
 /** Where a JSON value came from, handed to decoders. */

@@ -50,8 +50,9 @@ function spanJson(s: Span): Record<string, unknown> {
   return out;
 }
 
-export function traceJson(t: AssembledTrace): Record<string, unknown> {
-  return {
+/** A trace as the contract has it; `explain` adds why the heuristic join linked its records. */
+export function traceJson(t: AssembledTrace, explain = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {
     traceId: t.traceId,
     correlation: t.correlation,
     name: t.name,
@@ -64,6 +65,9 @@ export function traceJson(t: AssembledTrace): Record<string, unknown> {
     records: t.records.map(recordJson),
     findings: t.findings,
   };
+  if (t.joinKeys) out.joinKeys = t.joinKeys;
+  if (explain && t.join) out.explain = t.join;
+  return out;
 }
 
 /**
@@ -75,12 +79,13 @@ export function* renderJson(
   unmatched: LogRecord[],
   stats: JsonStats,
   findings: Finding[],
+  explain = false,
 ): Generator<string> {
   const indent = (text: string): string => text.replace(/\n/g, "\n  ");
   yield `{\n  "version": 1,\n  "stats": ${indent(JSON.stringify(stats, null, 2))},\n  "traces": [`;
   let first = true;
   for (const t of traces) {
-    yield `${first ? "" : ","}\n    ${JSON.stringify(traceJson(t), null, 2).replace(/\n/g, "\n    ")}`;
+    yield `${first ? "" : ","}\n    ${JSON.stringify(traceJson(t, explain), null, 2).replace(/\n/g, "\n    ")}`;
     first = false;
   }
   yield `${traces.length > 0 ? "\n  " : ""}],\n  "unmatched": [`;

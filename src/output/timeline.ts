@@ -1,7 +1,7 @@
 // The default output: per trace a header, the span waterfall, and the log lines under each span.
 
 import type { AssembledTrace } from "../correlate/index.js";
-import type { Finding, Level, LogRecord, Span } from "../model.js";
+import type { Finding, JoinExplanation, Level, LogRecord, Span } from "../model.js";
 import { diffMs, formatInstant } from "../util/instant.js";
 import type { Style } from "./style.js";
 import { displayWidth, fit, formatDuration, padTo, sanitize } from "./text.js";
@@ -11,6 +11,8 @@ export interface TimelineOptions {
   style: Style;
   /** Print log lines under their spans (off: waterfall only). */
   records: boolean;
+  /** Say which keys joined the trace and which were turned down (`--explain`). */
+  explain?: boolean;
 }
 
 const LEVEL_LABEL: Record<Level, string> = {
@@ -124,7 +126,9 @@ function header(trace: AssembledTrace, width: number, style: Style): string[] {
   const line2 = [
     `trace ${trace.traceId}`,
     trace.timed ? formatInstant(trace.start) : "no times in its records",
-    trace.correlation === "ids" ? "" : `joined: ${trace.correlation}`,
+    trace.correlation === "ids"
+      ? ""
+      : `joined: ${trace.correlation}${trace.joinKeys?.length ? ` on ${trace.joinKeys.map(sanitize).join(", ")}` : ""}`,
   ].filter(Boolean);
   const services = `services: ${trace.services.map((s) => style.service(s)(sanitize(s))).join(", ")}`;
   return [
@@ -169,6 +173,7 @@ export function renderTrace(trace: AssembledTrace, opts: TimelineOptions): strin
   const L = layout(trace, width);
   const out = header(trace, width, style);
   for (const f of trace.findings) out.push(findingLine(f, width, style));
+  if (opts.explain && trace.join) out.push(...explainLines(trace.join, width, style));
   out.push(
     style.chalk.dim(
       `${padTo("service", L.serviceW)} ${padTo("span", L.nameW)} ${padTo("", L.barW)} ${padTo("offset", L.offsetW, "right")} ${padTo("duration", L.durationW, "right")}`,
@@ -200,4 +205,20 @@ export function renderTrace(trace: AssembledTrace, opts: TimelineOptions): strin
     }
   }
   return out.join("\n");
+}
+
+/** `--explain`: the key values that joined the trace's records, and the candidates turned down. */
+function explainLines(join: JoinExplanation, width: number, style: Style): string[] {
+  const { chalk } = style;
+  const out: string[] = [];
+  for (const k of join.joined) {
+    const gap = k.records > 1 ? `, longest pause ${formatDuration(k.maxGapMs)}` : "";
+    const text = `joined on ${k.key}=${k.value}: ${k.records} records of ${k.services.join(", ")}${gap}`;
+    out.push(`   ${chalk.cyan("≡")} ${fit(sanitize(text), width - 5)}`);
+  }
+  for (const k of join.rejected) {
+    const text = `not joined on ${k.key}=${k.value}: ${k.reason}`;
+    out.push(chalk.dim(`   ∅ ${fit(sanitize(text), width - 5)}`));
+  }
+  return out;
 }

@@ -1,0 +1,95 @@
+// Candidate join keys of a record: id-like fields (`request_id`, `jobId`, `x-request-id`) and id-shaped
+// values wherever they stand (UUIDs, ULIDs, long hex, `req_8f3k…`). Which of them really join
+// operations is learned later from all records (src/correlate/join).
+
+/** `request_id`, `requestId`, `x-request-id`, `idempotency_key`, `orderRef`, `uuid`. */
+const ID_NAME =
+  /(?:^|[._-])(?:id|ids|uuid|guid|key|ref)$|[a-z0-9](?:Id|ID|Uuid|UUID|Key|Ref)$|^(?:uuid|guid)$/;
+/** Trace context is the explicit-id stage's business; infrastructure ids name machines, not work. */
+const NOT_A_KEY =
+  /trace|span|^(?:host|hostname|pid|ppid|tid|thread|process|container|k8s|kubernetes|pod|cloud|service|os|telemetry|resource|dd|otel|logger|caller|file|line|level|v|port)(?:$|\.)/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_IN_TEXT = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const HEX = /^[0-9a-f]{16,64}$/i;
+/** `req_01HX…`, `job-3fa2c9d1`, `chatcmpl-AbC12xYz…`: a word, a separator, then 8+ characters with a digit. */
+const PREFIXED = /^[A-Za-z][A-Za-z0-9]{0,15}[-_:](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,}$/;
+/** Placeholder values that must never glue records together. */
+const EMPTY = new Set([
+  "",
+  "null",
+  "none",
+  "nil",
+  "undefined",
+  "unknown",
+  "n/a",
+  "na",
+  "-",
+  "0",
+  "default",
+  "anonymous",
+  "true",
+  "false",
+]);
+
+const MAX_KEYS = 8;
+const MAX_DEPTH = 3;
+const MAX_VALUE = 128;
+
+/** Whether a value is an identifier by its shape alone: such values join whatever field holds them. */
+export function isIdShaped(value: string): boolean {
+  return UUID.test(value) || ULID.test(value) || HEX.test(value) || PREFIXED.test(value);
+}
+
+/** `field=value` entries of an object's candidate keys (undefined when there are none). */
+export function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | undefined {
+  let out: string[] | undefined;
+  const add = (field: string, value: string): void => {
+    const entry = `${field}=${value}`;
+    if (!out) out = [entry];
+    else if (out.length < MAX_KEYS && !out.includes(entry)) out.push(entry);
+  };
+  const walk = (o: Record<string, unknown>, prefix: string, depth: number): void => {
+    for (const name in o) {
+      if (out && out.length >= MAX_KEYS) return;
+      if (NOT_A_KEY.test(name) || name.includes("=")) continue;
+      const v = o[name];
+      if (typeof v === "string") {
+        if (v.length > MAX_VALUE || EMPTY.has(v.toLowerCase())) continue;
+        if (ID_NAME.test(name) || isIdShaped(v)) add(prefix + name, v);
+      } else if (typeof v === "number") {
+        if (Number.isSafeInteger(v) && v !== 0 && ID_NAME.test(name)) add(prefix + name, String(v));
+      } else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
+        walk(v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
+      }
+    }
+  };
+  walk(obj, "", 0);
+  // "processing 3f2a…": a UUID inside the text names the work as well as a field would.
+  if (message && message.length >= 36 && message.includes("-")) {
+    for (const m of message.matchAll(UUID_IN_TEXT)) add("message", m[0]);
+  }
+  return out;
+}
+
+const LANE_FIELDS = [
+  "pid",
+  "process.pid",
+  "thread",
+  "threadName",
+  "thread_name",
+  "thread.name",
+  "tid",
+  "goroutine",
+];
+
+/** Which process/thread wrote the record (`1234/main`), for attaching id-less records by time. */
+export function laneOf(obj: Record<string, unknown>): string | undefined {
+  let lane: string | undefined;
+  for (const f of LANE_FIELDS) {
+    const v = obj[f];
+    if (typeof v === "string" || typeof v === "number")
+      lane = lane === undefined ? String(v) : `${lane}/${v}`;
+  }
+  return lane;
+}
