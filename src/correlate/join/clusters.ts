@@ -42,7 +42,10 @@ interface KeyOccurrences {
 }
 
 /** Groups the records' `field=value` entries by key: id-shaped values by value alone, others by family too. */
-function collectKeys(records: LogRecord[], allowed: (family: string) => boolean): KeyOccurrences[] {
+function collectKeys(
+  records: LogRecord[],
+  allowed: (family: string, field: string) => boolean,
+): KeyOccurrences[] {
   const byKey = new Map<string, KeyOccurrences>();
   records.forEach((r, i) => {
     for (const entry of r.keys ?? []) {
@@ -50,7 +53,7 @@ function collectKeys(records: LogRecord[], allowed: (family: string) => boolean)
       const field = entry.slice(0, eq);
       const value = entry.slice(eq + 1);
       const family = familyOf(field);
-      if (!allowed(family) && !allowed(field)) continue;
+      if (!allowed(family, field)) continue;
       const canonical = isIdShaped(value) ? value : `${family}=${value}`;
       const known = byKey.get(canonical);
       if (!known) byKey.set(canonical, { field, family, value, recs: [i] });
@@ -87,7 +90,7 @@ export interface ClusterSet {
 export function buildClusters(
   records: LogRecord[],
   times: Float64Array,
-  allowed: (family: string) => boolean,
+  allowed: (family: string, field: string) => boolean,
   windowMs?: number,
 ): ClusterSet {
   const keys = collectKeys(records, allowed);

@@ -77,10 +77,12 @@ class RecordSets {
   }
 }
 
-function allowedFields(settings: JoinSettings): (family: string) => boolean {
+/** A field joins when it or its family is wanted, and neither it nor its family is ignored. */
+function allowedFields(settings: JoinSettings): (family: string, field: string) => boolean {
   const only = settings.keys && new Set(settings.keys.flatMap((k) => [k, familyOf(k)]));
   const never = new Set((settings.ignore ?? []).flatMap((k) => [k, familyOf(k)]));
-  return (f) => !never.has(f) && (!only || only.has(f));
+  return (family, field) =>
+    !never.has(family) && !never.has(field) && (!only || only.has(family) || only.has(field));
 }
 
 /**

@@ -120,7 +120,9 @@ function rejectAmbiguous(clusters: ValueCluster[], recClusters: number[][]): voi
         c.rejected = `names ${set.size} ${gField} values, which otherwise pair one to one with it: separate operations (a retry or a duplicate)`;
         return;
       }
-      if (down && up === false && width(g) > width(c.family)) {
+      // Too few values of this field to tell (one user behind every request) counts as not one to one:
+      // this value alone already names several of the wider operations.
+      if (down && up !== true && width(g) > width(c.family)) {
         c.rejected = `spans ${set.size} ${gField} values, each an operation across services of its own`;
         return;
       }
