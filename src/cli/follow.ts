@@ -29,8 +29,6 @@ import type { CorrelateOptions } from "./options.js";
 const TICK_MS = 250;
 /** Rows kept for the closing summary table (the most recent ones). */
 const SUMMARY_ROWS = 1000;
-/** Printed traces whose late records are printed as continuations (the most recent ones). */
-const REMEMBER_SHOWN = 50_000;
 
 export async function runFollow(
   sources: SourceSpec[],
@@ -54,7 +52,6 @@ export async function runFollow(
     maxOpen: opts.maxOpen,
   });
   const seen: SummaryRow[] = [];
-  const shown = new Set<string>();
   let failed = false;
   let warnedFull = false;
   // Output is written in order: each event waits for the one before it.
@@ -74,16 +71,17 @@ export async function runFollow(
           );
         }
         analyzeTrace(t);
-        if (!matches(t, selection)) continue;
-        shown.add(t.traceId);
-        if (shown.size > REMEMBER_SHOWN) shown.delete(shown.values().next().value!);
+        if (!matches(t, selection)) {
+          live.ignoreLate(t.traceId);
+          continue;
+        }
         if (t.status === "error") failed = true;
         seen.push(summaryRow(t));
         if (seen.length > SUMMARY_ROWS) seen.shift();
         if (opts.format === "ndjson") print(`${JSON.stringify(traceJson(t))}\n`);
         else if (!opts.summary)
           print(`${renderTrace(t, { width, style, records: opts.records })}\n\n`);
-      } else if (shown.has(e.traceId)) print(continuation(e.traceId, e.records));
+      } else print(continuation(e.traceId, e.records));
     }
   };
   const continuation = (traceId: string, records: LogRecord[]): string => {
@@ -128,7 +126,7 @@ export async function runFollow(
   if (stop.signal.aborted) io.stdin.destroy();
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  emit(live.flush());
+  emit(live.flush(Date.now()));
   if (opts.format !== "ndjson" && seen.length > 0) print(`${renderSummary(seen, width, style)}\n`);
   await output;
   reporter.flush();

@@ -20,25 +20,35 @@ export type LiveEvent =
   | { kind: "continuation"; traceId: string; records: LogRecord[] };
 
 interface OpenTrace {
+  /** The trace id every record of the trace is given: one string per trace, not a copy per record. */
+  traceId: string;
   records: LogRecord[];
+  /** One string per span id of the trace, likewise shared by its records. */
+  spanIds: Map<string, string>;
   firstSeen: number;
   lastSeen: number;
 }
 
 /** Recently finished traces whose late records are still told apart (beyond this, they start anew). */
 const REMEMBER_FINISHED = 50_000;
-/** The call model is relearned from this many recently finished traces, every RELEARN_EVERY traces. */
+/** The call model is relearned from this many recently finished traces, every RELEARN_EVERY traces … */
 const LEARN_WINDOW = 500;
 const RELEARN_EVERY = 100;
+/** … but, once the window is full, at most once per RELEARN_MS unless the whole window is new. */
+const RELEARN_MS = 1000;
 
 export class LiveCorrelator {
   readonly #options: LiveOptions;
   readonly #namer = new ServiceNamer();
   readonly #open = new Map<string, OpenTrace>();
-  readonly #finished = new Map<string, LogRecord[]>();
-  #recent: SpanSet[] = [];
+  /** Finished trace ids, oldest first → whether their late records are handed out (else dropped). */
+  readonly #finished = new Map<string, boolean>();
+  /** Late records waiting for the next tick, per finished trace. */
+  readonly #late = new Map<string, LogRecord[]>();
+  readonly #recent: SpanSet[] = [];
   #model: CallModel = learnCallModel([]);
   #sinceLearned = 0;
+  #learnedAt = Number.NEGATIVE_INFINITY;
   /** Records without trace ids: counted, not kept (an endless stream of them would grow memory). */
   unmatched = 0;
 
@@ -58,25 +68,43 @@ export class LiveCorrelator {
       this.unmatched++;
       return [];
     }
-    const late = this.#finished.get(id);
-    if (late) {
-      late.push(record);
+    const report = this.#finished.get(id);
+    if (report !== undefined) {
+      if (report) {
+        const late = this.#late.get(id);
+        if (late) late.push(record);
+        else this.#late.set(id, [record]);
+      }
       return [];
     }
     const open = this.#open.get(id);
     if (open) {
-      open.records.push(record);
+      keep(open, record);
       open.lastSeen = now;
       return [];
     }
-    this.#open.set(id, { records: [record], firstSeen: now, lastSeen: now });
+    const trace: OpenTrace = {
+      traceId: id,
+      records: [],
+      spanIds: new Map(),
+      firstSeen: now,
+      lastSeen: now,
+    };
+    keep(trace, record);
+    this.#open.set(id, trace);
     const events: LiveEvent[] = [];
     while (this.#open.size > this.#options.maxOpen) {
       // Map order is insertion order: the first key is the oldest open trace.
       const oldest = this.#open.keys().next().value!;
-      events.push(this.#finish(oldest, true));
+      events.push(this.#finish(oldest, true, now));
     }
     return events;
+  }
+
+  /** Late records of this finished trace are dropped from now on (the caller did not show it). */
+  ignoreLate(traceId: string): void {
+    if (this.#finished.has(traceId)) this.#finished.set(traceId, false);
+    this.#late.delete(traceId);
   }
 
   /** Finishes traces that went quiet or waited too long, and hands out late records. */
@@ -87,43 +115,64 @@ export class LiveCorrelator {
         now - t.lastSeen >= this.#options.idleMs ||
         now - t.firstSeen >= this.#options.maxWaitMs
       ) {
-        events.push(this.#finish(id, false));
+        events.push(this.#finish(id, false, now));
       }
     }
-    for (const [traceId, records] of this.#finished) {
-      if (records.length > 0) {
-        events.push({ kind: "continuation", traceId, records: records.splice(0) });
-      }
-    }
-    return events;
+    return this.#handOutLate(events);
   }
 
   /** End of input: everything still open is finished. */
-  flush(): LiveEvent[] {
-    const events = [...this.#open.keys()].map((id) => this.#finish(id, false));
-    return [...events, ...this.tick(Number.NEGATIVE_INFINITY)];
+  flush(now: number): LiveEvent[] {
+    const events = [...this.#open.keys()].map((id) => this.#finish(id, false, now));
+    return this.#handOutLate(events);
   }
 
-  #finish(id: string, forced: boolean): LiveEvent {
+  #handOutLate(events: LiveEvent[]): LiveEvent[] {
+    for (const [traceId, records] of this.#late) {
+      events.push({ kind: "continuation", traceId, records });
+    }
+    this.#late.clear();
+    return events;
+  }
+
+  #finish(id: string, forced: boolean, now: number): LiveEvent {
     const open = this.#open.get(id)!;
     this.#open.delete(id);
     for (const r of open.records) r.service ??= this.#namer.fallback(r.source);
-    const set = buildSpans(id, open.records);
+    const set = buildSpans(open.traceId, open.records);
     inferParents(set, this.#model);
-    this.#learn(set);
-    this.#finished.set(id, []);
+    this.#learn(set, now);
+    this.#finished.set(open.traceId, true);
     if (this.#finished.size > REMEMBER_FINISHED)
       this.#finished.delete(this.#finished.keys().next().value!);
     return { kind: "trace", trace: assembleTrace(set), forced };
   }
 
-  #learn(set: SpanSet): void {
+  #learn(set: SpanSet, now: number): void {
     this.#recent.push(set);
-    if (this.#recent.length > LEARN_WINDOW) this.#recent = this.#recent.slice(-LEARN_WINDOW);
+    if (this.#recent.length > LEARN_WINDOW) this.#recent.shift();
     // Early on, relearn often: the first traces teach the most.
-    if (++this.#sinceLearned >= Math.min(RELEARN_EVERY, Math.max(10, this.#recent.length))) {
-      this.#model = learnCallModel(this.#recent);
-      this.#sinceLearned = 0;
-    }
+    if (++this.#sinceLearned < Math.min(RELEARN_EVERY, Math.max(10, this.#recent.length))) return;
+    // Relearning every RELEARN_EVERY traces of a fast stream would go over each trace five times.
+    const full = this.#recent.length >= LEARN_WINDOW;
+    if (full && this.#sinceLearned < LEARN_WINDOW && now - this.#learnedAt < RELEARN_MS) return;
+    this.#model = learnCallModel(this.#recent);
+    this.#sinceLearned = 0;
+    this.#learnedAt = now;
   }
+}
+
+/** Adds a record to its open trace, giving it the trace's own id strings. */
+function keep(trace: OpenTrace, record: LogRecord): void {
+  record.traceId = trace.traceId;
+  if (record.spanId) record.spanId = shared(trace.spanIds, record.spanId);
+  if (record.parentSpanId) record.parentSpanId = shared(trace.spanIds, record.parentSpanId);
+  trace.records.push(record);
+}
+
+function shared(strings: Map<string, string>, s: string): string {
+  const known = strings.get(s);
+  if (known !== undefined) return known;
+  strings.set(s, s);
+  return s;
 }

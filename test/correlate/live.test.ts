@@ -1,0 +1,104 @@
+// Correlation of an endless stream: when traces finish, late records, the open-trace cap.
+import { describe, expect, it } from "vitest";
+import { type LiveEvent, LiveCorrelator } from "../../src/correlate/live.js";
+import type { LogRecord } from "../../src/model.js";
+
+const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const C = "cccccccccccccccccccccccccccccccc";
+let line = 0;
+
+function rec(traceId: string, message = "m"): LogRecord {
+  return {
+    source: "s.jsonl",
+    line: ++line,
+    level: "info",
+    message,
+    service: "svc",
+    traceId,
+    spanId: `${traceId.slice(0, 15)}1`,
+    time: { ms: 1_795_000_000_000 + line, ns: 0, digits: 3 },
+  };
+}
+
+function live(options: Partial<ConstructorParameters<typeof LiveCorrelator>[0]> = {}) {
+  return new LiveCorrelator({ idleMs: 1000, maxWaitMs: 60_000, maxOpen: 100, ...options });
+}
+
+const traces = (events: LiveEvent[]) =>
+  events.flatMap((e) => (e.kind === "trace" ? [{ id: e.trace.traceId, forced: e.forced }] : []));
+const continuations = (events: LiveEvent[]) =>
+  events.flatMap((e) =>
+    e.kind === "continuation" ? [{ id: e.traceId, messages: e.records.map((r) => r.message) }] : [],
+  );
+
+describe("LiveCorrelator", () => {
+  it("finishes a trace once it was idle, hands it out once, and late records as one continuation", () => {
+    const c = live();
+    c.add(rec(A, "first"), 0);
+    c.add(rec(A, "second"), 500);
+    expect(c.tick(1400)).toEqual([]);
+    const done = c.tick(1500);
+    expect(traces(done)).toEqual([{ id: A, forced: false }]);
+    const first = done[0];
+    const trace = first?.kind === "trace" ? first.trace : undefined;
+    expect(trace?.spans.flatMap((s) => s.records.map((r) => r.message))).toEqual([
+      "first",
+      "second",
+    ]);
+    expect(c.openCount).toBe(0);
+    c.add(rec(A, "late 1"), 1600);
+    c.add(rec(A, "late 2"), 1700);
+    expect(continuations(c.tick(1750))).toEqual([{ id: A, messages: ["late 1", "late 2"] }]);
+    expect(c.tick(5000)).toEqual([]);
+  });
+
+  it("finishes a trace that keeps logging once it has been open for maxWait", () => {
+    const c = live({ maxWaitMs: 3000 });
+    for (let t = 0; t < 3000; t += 500) {
+      c.add(rec(A), t);
+      expect(c.tick(t)).toEqual([]);
+    }
+    expect(traces(c.tick(3000))).toEqual([{ id: A, forced: false }]);
+  });
+
+  it("finishes the oldest open trace early beyond maxOpen", () => {
+    const c = live({ maxOpen: 2 });
+    expect(c.add(rec(A), 0)).toEqual([]);
+    expect(c.add(rec(B), 1)).toEqual([]);
+    expect(traces(c.add(rec(C), 2))).toEqual([{ id: A, forced: true }]);
+    expect(c.openCount).toBe(2);
+  });
+
+  it("drops the late records of a trace the caller did not show", () => {
+    const c = live();
+    c.add(rec(A), 0);
+    c.add(rec(B), 0);
+    c.tick(1000);
+    c.ignoreLate(A);
+    c.add(rec(A, "late a"), 1100);
+    c.add(rec(B, "late b"), 1100);
+    expect(continuations(c.tick(1200))).toEqual([{ id: B, messages: ["late b"] }]);
+    expect(c.openCount).toBe(0);
+  });
+
+  it("counts records without a trace id and keeps none of them", () => {
+    const c = live();
+    const r = rec(A);
+    delete r.traceId;
+    c.add(r, 0);
+    expect(c.unmatched).toBe(1);
+    expect(c.flush(0)).toEqual([]);
+  });
+
+  it("flush finishes every open trace and hands out pending late records", () => {
+    const c = live();
+    c.add(rec(A), 0);
+    c.tick(1000);
+    c.add(rec(A, "late"), 1100);
+    c.add(rec(B), 1100);
+    const events = c.flush(1200);
+    expect(traces(events)).toEqual([{ id: B, forced: false }]);
+    expect(continuations(events)).toEqual([{ id: A, messages: ["late"] }]);
+  });
+});
