@@ -1,5 +1,6 @@
 // `agtrace correlate --follow`: prints each operation once it completes, late records as continuations,
 // and on end of input or Ctrl-C the summary of what was seen.
+import { once } from "node:events";
 import { analyzeTrace } from "../analyze/findings.js";
 import { type LiveEvent, LiveCorrelator } from "../correlate/live.js";
 import type { DecodeOptions } from "../decode/index.js";
@@ -22,7 +23,6 @@ import {
   selectionOf,
   skippedNote,
   useColor,
-  write,
 } from "./io.js";
 import type { CorrelateOptions } from "./options.js";
 
@@ -54,12 +54,12 @@ export async function runFollow(
   const seen: SummaryRow[] = [];
   let failed = false;
   let warnedFull = false;
-  // Output is written in order: each event waits for the one before it.
-  let output = Promise.resolve();
-
+  // The stream keeps what the reader has not taken yet, in order; meanwhile input waits (see `ready`).
   const print = (text: string): void => {
-    output = output.then(() => write(io.stdout, text));
+    io.stdout.write(text);
   };
+  const ready = (): Promise<void> | undefined =>
+    io.stdout.writableNeedDrain ? once(io.stdout, "drain").then(() => undefined) : undefined;
   const emit = (events: LiveEvent[]): void => {
     for (const e of events) {
       if (e.kind === "trace") {
@@ -116,6 +116,7 @@ export async function runFollow(
       {
         record: (r) => emit(live.add(r, Date.now())),
         problem: (p) => reporter.report(p),
+        ready,
       },
       stop.signal,
     ),
@@ -128,7 +129,7 @@ export async function runFollow(
   process.off("SIGTERM", onSignal);
   emit(live.flush(Date.now()));
   if (opts.format !== "ndjson" && seen.length > 0) print(`${renderSummary(seen, width, style)}\n`);
-  await output;
+  await ready();
   reporter.flush();
   const note = stats && skippedNote(stats);
   if (note) io.stderr.write(`${note}\n`);

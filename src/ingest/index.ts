@@ -27,6 +27,20 @@ export interface Problem {
 export interface IngestHandlers {
   record(record: LogRecord): void;
   problem(problem: Problem): void;
+  /** A promise while the consumer cannot take more: reading waits for it before the next chunk. */
+  ready?(): Promise<void> | undefined;
+}
+
+/** The chunks, each pulled only once the consumer is ready, so a slow reader of the output slows the input. */
+async function* paced(
+  chunks: AsyncIterable<Buffer>,
+  ready: () => Promise<void> | undefined,
+): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    yield chunk;
+    const wait = ready();
+    if (wait) await wait;
+  }
 }
 
 /**
@@ -41,10 +55,13 @@ export async function ingest(
   follow?: AbortSignal,
 ): Promise<IngestStats> {
   const stats: IngestStats = { sources: 0, lines: 0, records: 0, skipped: 0, skippedByReason: {} };
-  const chunks = (spec: SourceSpec): AsyncIterable<Buffer> =>
-    follow && spec.path && !isGzipFile(spec.path)
-      ? tailFile(spec.path, follow)
-      : readSource(spec, stdin);
+  const chunks = (spec: SourceSpec): AsyncIterable<Buffer> => {
+    const raw =
+      follow && spec.path && !isGzipFile(spec.path)
+        ? tailFile(spec.path, follow)
+        : readSource(spec, stdin);
+    return handlers.ready ? paced(raw, handlers.ready) : raw;
+  };
   const run = async (spec: SourceSpec): Promise<void> => {
     stats.sources++;
     try {
