@@ -24,7 +24,7 @@ import {
 import { cpus, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { DEFAULT_RECORDS, DEFAULT_SEED, generate, parseCount } from "./generate.mjs";
+import { DATA_VERSION, DEFAULT_RECORDS, DEFAULT_SEED, generate, parseCount } from "./generate.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -214,7 +214,7 @@ async function loadScenarios() {
 
 /** Generated data cached by (records, seed): deterministic, so reuse is safe. */
 async function ensureData(records, seed, fresh) {
-  const dir = join(WORK_DIR, `data-n${records}-s${seed}`);
+  const dir = join(WORK_DIR, `data-n${records}-s${seed}-v${DATA_VERSION}`);
   const manifest = join(dir, "manifest.json");
   if (!fresh && existsSync(manifest)) {
     return { ...JSON.parse(readFileSync(manifest, "utf8")), cached: true };

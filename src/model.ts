@@ -40,15 +40,15 @@ export interface LogRecord {
   level: Level;
   service?: string;
   message: string;
-  traceId?: string;
-  spanId?: string;
-  parentSpanId?: string;
+  traceId?: string | undefined;
+  spanId?: string | undefined;
+  parentSpanId?: string | undefined;
   /** Which field or dialect the ids came from, e.g. `trace_id`, `traceparent@trace_context`, `dd`. */
-  idSource?: string;
+  idSource?: string | undefined;
   /** Set when the record is itself a span export rather than a log line. */
   span?: SpanFacts;
   /** Candidate join keys as `field=value` (src/decode/join-keys.ts), for records to be joined heuristically. */
-  keys?: string[];
+  keys?: string[] | undefined;
   /** The process/thread that wrote the record, when it says (`1234/main`). */
   lane?: string;
   /** A span export's attributes (log lines keep none: records stay small in memory). */

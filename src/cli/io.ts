@@ -90,7 +90,11 @@ export function decodeOptionsOf(opts: CorrelateOptions): DecodeOptions {
 }
 
 export function correlateSettingsOf(opts: CorrelateOptions): CorrelateSettings {
-  const s: CorrelateSettings = { join: opts.join, attachByTime: opts.attachByTime };
+  const s: CorrelateSettings = {
+    join: opts.join,
+    attachByTime: opts.attachByTime,
+    explain: opts.explain,
+  };
   if (opts.window !== undefined) s.windowMs = opts.window;
   if (opts.joinKeys) s.keys = opts.joinKeys;
   if (opts.ignoreKeys) s.ignore = opts.ignoreKeys;

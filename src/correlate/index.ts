@@ -3,7 +3,8 @@ import { joinKeysOf } from "../decode/join-keys.js";
 import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { attachByTime } from "./join/attach.js";
-import { type JoinOutcome, type JoinSettings, joinRecords } from "./join/index.js";
+import { allowedFields, type JoinOutcome, type JoinSettings, joinRecords } from "./join/index.js";
+import { KeyTable } from "./join/key-table.js";
 import { TraceGrouper } from "./group.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { ServiceNamer } from "./service-name.js";
@@ -35,15 +36,14 @@ export class Correlator {
   readonly #mode: JoinMode;
   /** Records that name no service, per source: named once every record of the source was seen. */
   readonly #unnamed = new Map<string, LogRecord[]>();
-  /** Records with candidate join keys. */
-  readonly #keyed: LogRecord[] = [];
-  /** One string per key entry: the same ids repeat on many records. */
-  readonly #keyStrings = new Map<string, string>();
+  /** Candidate join keys of every record that has some, interned as they arrive. */
+  readonly #keys: KeyTable;
   readonly #off: LogRecord[] = [];
 
   constructor(settings: CorrelateSettings = {}) {
     this.#settings = settings;
     this.#mode = settings.join ?? "auto";
+    this.#keys = new KeyTable(allowedFields(settings));
   }
 
   add(record: LogRecord): void {
@@ -57,10 +57,8 @@ export class Correlator {
       return;
     }
     if (this.#mode === "heuristic" && !record.span) {
-      delete record.traceId;
-      delete record.spanId;
-      delete record.parentSpanId;
-      delete record.idSource;
+      // Assigned, not deleted: deleting would turn each record into a slow dictionary object.
+      record.traceId = record.spanId = record.parentSpanId = record.idSource = undefined;
     }
     if (this.#mode !== "ids") this.#noteKeys(record);
     this.#grouper.add(record);
@@ -72,14 +70,7 @@ export class Correlator {
       const keys = joinKeysOf(record.attributes);
       if (keys) record.keys = keys;
     }
-    const keys = record.keys;
-    if (!keys) return;
-    for (let i = 0; i < keys.length; i++) {
-      const known = this.#keyStrings.get(keys[i]!);
-      if (known === undefined) this.#keyStrings.set(keys[i]!, keys[i]!);
-      else keys[i] = known;
-    }
-    this.#keyed.push(record);
+    this.#keys.add(record);
   }
 
   /**
@@ -99,7 +90,10 @@ export class Correlator {
     let attached = false;
     let callers = new Map<string, Map<string, string>>();
     if (this.#mode !== "ids") {
-      join = joinRecords(this.#keyed, servicesOfGroups(groups), this.#settings);
+      join = joinRecords(this.#keys, servicesOfGroups(groups), {
+        ...this.#settings,
+        explain: this.#settings.explain ?? false,
+      });
       callers = applyJoin(join, groups);
       unmatched = unmatched.filter((r) => !r.traceId);
       if (this.#settings.attachByTime) {

@@ -36,9 +36,43 @@ const MAX_KEYS = 8;
 const MAX_DEPTH = 3;
 const MAX_VALUE = 128;
 
+/** Fields that hold what the other decoders read (time, message, level): never keys. */
+const READ_ELSEWHERE =
+  /^(?:msg|message|time|timestamp|@timestamp|ts|@t|@m|@mt|date|severity|levelname|name|stack|err|error)$/i;
+
 /** Whether a value is an identifier by its shape alone: such values join whatever field holds them. */
 export function isIdShaped(value: string): boolean {
-  return UUID.test(value) || ULID.test(value) || HEX.test(value) || PREFIXED.test(value);
+  const n = value.length;
+  if (n < 10 || n > 64) return false;
+  if (n === 36 && value.charCodeAt(8) === 45) return UUID.test(value);
+  return (n === 26 && ULID.test(value)) || HEX.test(value) || PREFIXED.test(value);
+}
+
+/** What a field name says: never a key, a key whatever its value, or a key if the value is id-shaped. */
+const NEVER = 0;
+const ID = 1;
+const BY_VALUE = 2;
+/** A field the other decoders read: its text is no key, but an object under it (a received payload) may hold some. */
+const OBJECTS_ONLY = 3;
+type NameKind = typeof NEVER | typeof ID | typeof BY_VALUE | typeof OBJECTS_ONLY;
+
+/** Field names repeat on every line: classify each once (up to a bound, so odd inputs cannot grow it). */
+const nameKinds = new Map<string, NameKind>();
+const MAX_NAMES = 4096;
+
+function nameKind(name: string): NameKind {
+  let kind = nameKinds.get(name);
+  if (kind !== undefined) return kind;
+  kind =
+    NOT_A_KEY.test(name) || name.includes("=")
+      ? NEVER
+      : READ_ELSEWHERE.test(name)
+        ? OBJECTS_ONLY
+        : ID_NAME.test(name)
+          ? ID
+          : BY_VALUE;
+  if (nameKinds.size < MAX_NAMES) nameKinds.set(name, kind);
+  return kind;
 }
 
 /** `field=value` entries of an object's candidate keys (undefined when there are none). */
@@ -52,13 +86,15 @@ export function joinKeysOf(obj: Record<string, unknown>, message?: string): stri
   const walk = (o: Record<string, unknown>, prefix: string, depth: number): void => {
     for (const name in o) {
       if (out && out.length >= MAX_KEYS) return;
-      if (NOT_A_KEY.test(name) || name.includes("=")) continue;
+      const kind = nameKind(name);
+      if (kind === NEVER) continue;
       const v = o[name];
       if (typeof v === "string") {
-        if (v.length > MAX_VALUE || EMPTY.has(v.toLowerCase())) continue;
-        if (ID_NAME.test(name) || isIdShaped(v)) add(prefix + name, v);
+        if (kind === ID) {
+          if (v.length <= MAX_VALUE && !EMPTY.has(v.toLowerCase())) add(prefix + name, v);
+        } else if (kind === BY_VALUE && isIdShaped(v)) add(prefix + name, v);
       } else if (typeof v === "number") {
-        if (Number.isSafeInteger(v) && v !== 0 && ID_NAME.test(name)) add(prefix + name, String(v));
+        if (kind === ID && Number.isSafeInteger(v) && v !== 0) add(prefix + name, String(v));
       } else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
         walk(v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
       }

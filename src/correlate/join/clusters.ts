@@ -1,145 +1,210 @@
-// Candidate keys → value clusters: the records sharing one key value, split where they fall apart in time
-// (a task id re-run an hour later is another operation).
-import { isIdShaped } from "../../decode/join-keys.js";
+// Keys → value clusters: the records sharing one key value, split where they fall apart in time (a task id
+// re-run an hour later is another operation). Column arrays, one entry per cluster.
 import type { LogRecord } from "../../model.js";
-
-export interface ValueCluster {
-  /** The field as first written (`requestId`), for explanations. */
-  field: string;
-  /** The field's family: its last segment lowercased, separators and an `x-` header prefix dropped. */
-  family: string;
-  value: string;
-  /** Indices of the cluster's records, in time order. */
-  recs: number[];
-  /** First and last record time (epoch ms); NaN when untimed. */
-  start: number;
-  end: number;
-  services: string[];
-  /** The longest pause between consecutive records, ms. */
-  maxGapMs: number;
-  /** Why the cluster does not join its records, when it does not. */
-  rejected?: string;
-}
+import { IntColumn, type KeyTable } from "./key-table.js";
 
 const MIN_WINDOW_MS = 1000;
 const MAX_WINDOW_MS = 30 * 60_000;
-
-export function familyOf(field: string): string {
-  const last = field.slice(field.lastIndexOf(".") + 1);
-  const bare = last.toLowerCase().replace(/[^a-z0-9]/g, "");
-  return /^x[-_]/i.test(last) ? bare.slice(1) : bare;
-}
 
 export function timeMs(r: LogRecord): number {
   return r.time ? r.time.ms + r.time.ns / 1e6 : Number.NaN;
 }
 
-interface KeyOccurrences {
-  field: string;
-  family: string;
-  value: string;
-  recs: number[];
+/** Why a cluster joins nothing (0: it joins). */
+export const Reason = {
+  none: 0,
+  tooMany: 1,
+  tooLong: 2,
+  fieldDropped: 3,
+  oneToOne: 4,
+  wider: 5,
+} as const;
+
+export interface Clusters {
+  size: number;
+  /** Cluster c's records are `recs[offset[c]]` … `recs[offset[c + 1] - 1]`, in time order. */
+  offset: Int32Array;
+  recs: Int32Array;
+  key: Int32Array;
+  first: Float64Array;
+  last: Float64Array;
+  maxGap: Float64Array;
+  /** Distinct services among the cluster's records. */
+  services: Uint8Array;
+  /** A `Reason` code. */
+  rejected: Uint8Array;
+  /** For `oneToOne` and `wider`: how many values of which family the cluster ties together. */
+  partners: Int32Array;
+  partnerFamily: Int32Array;
+  windowMs: number;
 }
 
-/** Groups the records' `field=value` entries by key: id-shaped values by value alone, others by family too. */
-function collectKeys(
-  records: LogRecord[],
-  allowed: (family: string, field: string) => boolean,
-): KeyOccurrences[] {
-  const byKey = new Map<string, KeyOccurrences>();
+/** Record times (epoch ms, NaN when untimed) and service ids, by record index of the table. */
+export interface RecordFacts {
+  times: Float64Array;
+  service: Int32Array;
+  serviceNames: string[];
+}
+
+export function recordFacts(records: LogRecord[]): RecordFacts {
+  const times = new Float64Array(records.length);
+  const service = new Int32Array(records.length);
+  const ids = new Map<string, number>();
+  const serviceNames: string[] = [];
   records.forEach((r, i) => {
-    for (const entry of r.keys ?? []) {
-      const eq = entry.indexOf("=");
-      const field = entry.slice(0, eq);
-      const value = entry.slice(eq + 1);
-      const family = familyOf(field);
-      if (!allowed(family, field)) continue;
-      const canonical = isIdShaped(value) ? value : `${family}=${value}`;
-      const known = byKey.get(canonical);
-      if (!known) byKey.set(canonical, { field, family, value, recs: [i] });
-      else if (known.recs[known.recs.length - 1] !== i) known.recs.push(i);
+    times[i] = timeMs(r);
+    const name = r.service ?? "";
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = serviceNames.length;
+      ids.set(name, id);
+      serviceNames.push(name);
     }
+    service[i] = id;
   });
-  return [...byKey.values()].filter((k) => k.recs.length > 1);
+  return { times, service, serviceNames };
 }
 
-/** Pause length that separates two operations, from the data: a multiple of the usual longest pause within one key value. */
-export function chooseWindow(keys: { recs: number[] }[], times: Float64Array): number {
+/** The records of each key, grouped by a counting sort and ordered by time. */
+function recordsByKey(
+  table: KeyTable,
+  times: Float64Array,
+): { start: Int32Array; recs: Int32Array } {
+  const keys = table.keyValue.length;
+  const occKey = table.occKey.view();
+  const occRec = table.occRec.view();
+  const start = new Int32Array(keys + 1);
+  for (let i = 0; i < occKey.length; i++) start[occKey[i]! + 1]!++;
+  for (let k = 0; k < keys; k++) start[k + 1]! += start[k]!;
+  const fill = start.slice(0, keys);
+  const recs = new Int32Array(occKey.length);
+  for (let i = 0; i < occKey.length; i++) recs[fill[occKey[i]!]!++] = occRec[i]!;
+  const byTime = (a: number, b: number): number => {
+    const ta = times[a]!;
+    const tb = times[b]!;
+    if (Number.isNaN(ta) || Number.isNaN(tb)) {
+      return Number.isNaN(ta) ? (Number.isNaN(tb) ? a - b : 1) : -1;
+    }
+    return ta - tb || a - b;
+  };
+  for (let k = 0; k < keys; k++) {
+    const from = start[k]!;
+    const to = start[k + 1]!;
+    // Records arrive mostly in time order: checking is cheaper than sorting.
+    for (let i = from + 1; i < to; i++) {
+      if (byTime(recs[i - 1]!, recs[i]!) > 0) {
+        recs.subarray(from, to).sort(byTime);
+        break;
+      }
+    }
+  }
+  return { start, recs };
+}
+
+/** Pause that separates two operations, from the data: a multiple of the usual longest pause within one key value. */
+function chooseWindow(start: Int32Array, recs: Int32Array, times: Float64Array): number {
   const gaps: number[] = [];
-  for (const k of keys) {
+  for (let k = 0; k + 1 < start.length; k++) {
+    if (start[k + 1]! - start[k]! < 2) continue;
     let max = 0;
-    let prev = Number.NaN;
-    for (const i of k.recs) {
-      const t = times[i]!;
-      if (!Number.isNaN(prev) && !Number.isNaN(t)) max = Math.max(max, t - prev);
-      prev = t;
+    for (let i = start[k]! + 1; i < start[k + 1]!; i++) {
+      const gap = times[recs[i]!]! - times[recs[i - 1]!]!;
+      if (gap > max) max = gap;
     }
     gaps.push(max);
   }
   if (gaps.length === 0) return MIN_WINDOW_MS;
-  gaps.sort((a, b) => a - b);
-  const p90 = gaps[Math.floor(gaps.length * 0.9)]!;
+  const sorted = Float64Array.from(gaps).sort();
+  const p90 = sorted[Math.floor(sorted.length * 0.9)]!;
   return Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, 3 * p90));
 }
 
-export interface ClusterSet {
-  clusters: ValueCluster[];
-  windowMs: number;
-}
-
-export function buildClusters(
-  records: LogRecord[],
-  times: Float64Array,
-  allowed: (family: string, field: string) => boolean,
-  windowMs?: number,
-): ClusterSet {
-  const keys = collectKeys(records, allowed);
-  const byTime = (a: number, b: number): number => {
-    const ta = times[a]!;
-    const tb = times[b]!;
-    if (Number.isNaN(ta) || Number.isNaN(tb))
-      return Number.isNaN(ta) ? (Number.isNaN(tb) ? a - b : 1) : -1;
-    return ta - tb || a - b;
+export function buildClusters(table: KeyTable, facts: RecordFacts, windowMs?: number): Clusters {
+  const { times, service } = facts;
+  const { start, recs: byKey } = recordsByKey(table, times);
+  const window = windowMs ?? chooseWindow(start, byKey, times);
+  const offset = new IntColumn();
+  const key = new IntColumn();
+  const recs = new Int32Array(byKey.length);
+  let used = 0;
+  const emit = (k: number, from: number, to: number): void => {
+    if (to - from < 2) return;
+    offset.push(used);
+    key.push(k);
+    for (let i = from; i < to; i++) recs[used++] = byKey[i]!;
   };
-  for (const k of keys) k.recs.sort(byTime);
-  const window = windowMs ?? chooseWindow(keys, times);
-  const clusters: ValueCluster[] = [];
-  for (const k of keys) {
-    let current: number[] = [];
-    const flush = (): void => {
-      if (current.length > 1) clusters.push(makeCluster(k, current, records, times));
-      current = [];
-    };
+  for (let k = 0; k + 1 < start.length; k++) {
+    let from = start[k]!;
+    const to = start[k + 1]!;
     let prev = Number.NaN;
-    for (const i of k.recs) {
-      const t = times[i]!;
-      if (!Number.isNaN(prev) && !Number.isNaN(t) && t - prev > window) flush();
-      current.push(i);
+    for (let i = from; i < to; i++) {
+      const t = times[byKey[i]!]!;
+      if (t - prev > window) {
+        emit(k, from, i);
+        from = i;
+      }
       if (!Number.isNaN(t)) prev = t;
     }
-    flush();
+    emit(k, from, to);
   }
-  return { clusters, windowMs: window };
+  offset.push(used);
+  const size = key.length;
+  const first = new Float64Array(size);
+  const last = new Float64Array(size);
+  const maxGap = new Float64Array(size);
+  const services = new Uint8Array(size);
+  const seen = new Int32Array(facts.serviceNames.length).fill(-1);
+  const off = offset.view();
+  for (let c = 0; c < size; c++) {
+    let a = Number.NaN;
+    let b = Number.NaN;
+    let gap = 0;
+    let distinct = 0;
+    for (let i = off[c]!; i < off[c + 1]!; i++) {
+      const r = recs[i]!;
+      if (seen[service[r]!] !== c) {
+        seen[service[r]!] = c;
+        distinct++;
+      }
+      const t = times[r]!;
+      if (Number.isNaN(t)) continue;
+      if (!Number.isNaN(b)) gap = Math.max(gap, t - b);
+      if (Number.isNaN(a)) a = t;
+      b = t;
+    }
+    first[c] = a;
+    last[c] = b;
+    maxGap[c] = gap;
+    services[c] = Math.min(255, distinct);
+  }
+  return {
+    size,
+    offset: off,
+    recs: recs.subarray(0, used),
+    key: key.view(),
+    first,
+    last,
+    maxGap,
+    services,
+    rejected: new Uint8Array(size),
+    partners: new Int32Array(size),
+    partnerFamily: new Int32Array(size),
+    windowMs: window,
+  };
 }
 
-function makeCluster(
-  k: KeyOccurrences,
-  recs: number[],
-  records: LogRecord[],
-  times: Float64Array,
-): ValueCluster {
-  const services: string[] = [];
-  let start = Number.NaN;
-  let end = Number.NaN;
-  let maxGapMs = 0;
-  for (const i of recs) {
-    const s = records[i]!.service ?? "";
-    if (!services.includes(s) && services.length < 16) services.push(s);
-    const t = times[i]!;
-    if (Number.isNaN(t)) continue;
-    if (!Number.isNaN(end)) maxGapMs = Math.max(maxGapMs, t - end);
-    if (Number.isNaN(start)) start = t;
-    end = t;
+/** Each record's clusters: `list[from[r]]` … `list[from[r + 1] - 1]`. */
+export function clustersByRecord(
+  cl: Clusters,
+  records: number,
+): { from: Int32Array; list: Int32Array } {
+  const from = new Int32Array(records + 1);
+  for (let i = 0; i < cl.recs.length; i++) from[cl.recs[i]! + 1]!++;
+  for (let r = 0; r < records; r++) from[r + 1]! += from[r]!;
+  const fill = from.slice(0, records);
+  const list = new Int32Array(cl.recs.length);
+  for (let c = 0; c < cl.size; c++) {
+    for (let i = cl.offset[c]!; i < cl.offset[c + 1]!; i++) list[fill[cl.recs[i]!]!++] = c;
   }
-  return { field: k.field, family: k.family, value: k.value, recs, start, end, services, maxGapMs };
+  return { from, list };
 }

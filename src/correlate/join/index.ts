@@ -1,8 +1,16 @@
 // The heuristic join: records that share a learned key value within the time window become one operation
 // (union-find over records); operations that also hold explicit traces join or repair those traces.
 import type { Finding, LogRecord } from "../../model.js";
-import { buildClusters, familyOf, timeMs, type ValueCluster } from "./clusters.js";
-import { type FieldRejection, learnKeys } from "./learn.js";
+import {
+  buildClusters,
+  type Clusters,
+  clustersByRecord,
+  type RecordFacts,
+  Reason,
+  recordFacts,
+} from "./clusters.js";
+import { familyOf, KeyTable } from "./key-table.js";
+import { type FieldRejection, formatMs, learnKeys, spreadOf, type Typical } from "./learn.js";
 import { syntheticId } from "./synthetic-id.js";
 
 export interface JoinSettings {
@@ -12,6 +20,8 @@ export interface JoinSettings {
   keys?: string[];
   /** Fields never used (`--ignore-keys`). */
   ignore?: string[];
+  /** List, per trace, the key values that joined it and those turned down (default true). */
+  explain?: boolean;
 }
 
 export interface JoinedKey {
@@ -56,189 +66,210 @@ export interface JoinOutcome {
 
 const EXPLAIN_LIMIT = 12;
 
-class RecordSets {
-  readonly parent: Int32Array;
-  constructor(n: number) {
-    this.parent = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.parent[i] = i;
-  }
-  find(x: number): number {
-    const p = this.parent;
-    while (p[x] !== x) {
-      p[x] = p[p[x]!]!;
-      x = p[x]!;
-    }
-    return x;
-  }
-  union(a: number, b: number): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent[rb] = ra;
-  }
-}
-
 /** A field joins when it or its family is wanted, and neither it nor its family is ignored. */
-function allowedFields(settings: JoinSettings): (family: string, field: string) => boolean {
+export function allowedFields(settings: JoinSettings): (family: string, field: string) => boolean {
   const only = settings.keys && new Set(settings.keys.flatMap((k) => [k, familyOf(k)]));
   const never = new Set((settings.ignore ?? []).flatMap((k) => [k, familyOf(k)]));
   return (family, field) =>
     !never.has(family) && !never.has(field) && (!only || only.has(family) || only.has(field));
 }
 
+function find(parent: Int32Array, x: number): number {
+  while (parent[x] !== x) {
+    parent[x] = parent[parent[x]!]!;
+    x = parent[x]!;
+  }
+  return x;
+}
+
+/** Records grouped by union-find over the accepted clusters: `members[from[c]]` … per component c. */
+function components(cl: Clusters, records: number, byRecord: { from: Int32Array }) {
+  const parent = new Int32Array(records);
+  for (let i = 0; i < records; i++) parent[i] = i;
+  for (let c = 0; c < cl.size; c++) {
+    if (cl.rejected[c]) continue;
+    const root = find(parent, cl.recs[cl.offset[c]!]!);
+    for (let i = cl.offset[c]! + 1; i < cl.offset[c + 1]!; i++) {
+      const r = find(parent, cl.recs[i]!);
+      if (r !== root) parent[r] = root;
+    }
+  }
+  const size = new Int32Array(records);
+  for (let r = 0; r < records; r++)
+    if (byRecord.from[r + 1]! > byRecord.from[r]!) size[find(parent, r)]!++;
+  const from: number[] = [];
+  const slot = new Int32Array(records).fill(-1);
+  let used = 0;
+  for (let r = 0; r < records; r++) {
+    if (size[r]! < 2) continue;
+    slot[r] = from.length;
+    from.push(used);
+    used += size[r]!;
+  }
+  from.push(used);
+  const fill = Int32Array.from(from);
+  const members = new Int32Array(used);
+  for (let r = 0; r < records; r++) {
+    const root = find(parent, r);
+    if (size[root]! >= 2 && byRecord.from[r + 1]! > byRecord.from[r]!)
+      members[fill[slot[root]!]!++] = r;
+  }
+  return { from: Int32Array.from(from), members };
+}
+
 /**
- * Joins `keyed` (every record with candidate keys, with or without explicit ids). Sets `traceId`,
- * `spanId` and `idSource` on the records it places; `servicesOf` gives an explicit trace's services.
+ * Joins the keyed records (with or without explicit ids). Sets `traceId`, `spanId` and `idSource` on
+ * the records it places; `servicesOf` gives an explicit trace's services.
  */
 export function joinRecords(
-  keyed: LogRecord[],
+  keyed: LogRecord[] | KeyTable,
   servicesOf: (traceId: string) => Set<string>,
   settings: JoinSettings = {},
 ): JoinOutcome {
-  const times = Float64Array.from(keyed, timeMs);
-  const allowed = allowedFields(settings);
-  const { clusters, windowMs } = buildClusters(keyed, times, allowed, settings.windowMs);
-  const recClusters: number[][] = keyed.map(() => []);
-  clusters.forEach((c, ci) => {
-    for (const i of c.recs) recClusters[i]!.push(ci);
-  });
-  const droppedFields = learnKeys(clusters, recClusters, settings.keys !== undefined);
-
-  const sets = new RecordSets(keyed.length);
-  for (const c of clusters) {
-    if (c.rejected) continue;
-    for (let k = 1; k < c.recs.length; k++) sets.union(c.recs[0]!, c.recs[k]!);
-  }
-  const components = new Map<number, number[]>();
-  for (let i = 0; i < keyed.length; i++) {
-    if (recClusters[i]!.length === 0) continue;
-    const root = sets.find(i);
-    const list = components.get(root);
-    if (list) list.push(i);
-    else components.set(root, [i]);
-  }
-
+  const table = keyed instanceof KeyTable ? keyed : KeyTable.of(keyed, allowedFields(settings));
+  const records = table.records;
+  const facts = recordFacts(records);
+  const cl = buildClusters(table, facts, settings.windowMs);
+  const byRecord = clustersByRecord(cl, records.length);
+  const { typical, dropped } = learnKeys(cl, table, byRecord, settings.keys !== undefined);
+  const groups = components(cl, records.length, byRecord);
+  const ctx: Context = {
+    table,
+    records,
+    facts,
+    cl,
+    byRecord,
+    typical,
+    dropped,
+    servicesOf,
+    explain: settings.explain ?? true,
+    explicit: Uint8Array.from(records, (r) => (r.traceId ? 1 : 0)),
+    stamp: new Int32Array(cl.size).fill(-1),
+    idSources: new Map(),
+    joinKeyLists: new Map(),
+  };
   const outcome: JoinOutcome = {
     placed: [],
     merges: new Map(),
     traces: new Map(),
-    windowMs,
-    droppedFields,
+    windowMs: cl.windowMs,
+    droppedFields: dropped,
   };
-  for (const members of components.values()) {
-    if (members.length < 2) continue;
-    resolveComponent(members, keyed, clusters, recClusters, servicesOf, outcome);
+  for (let g = 0; g + 1 < groups.from.length; g++) {
+    resolve(groups.members.subarray(groups.from[g]!, groups.from[g + 1]!), g, ctx, outcome);
   }
   return outcome;
 }
 
+interface Context {
+  table: KeyTable;
+  records: LogRecord[];
+  facts: RecordFacts;
+  cl: Clusters;
+  byRecord: { from: Int32Array; list: Int32Array };
+  typical: Typical;
+  dropped: FieldRejection[];
+  servicesOf: (traceId: string) => Set<string>;
+  explain: boolean;
+  /** 1 for records that came with a trace id. */
+  explicit: Uint8Array;
+  /** Per cluster, the last component that listed it. */
+  stamp: Int32Array;
+  /** One `join:<field>` string per field, one joinKeys list per distinct list. */
+  idSources: Map<number, string>;
+  joinKeyLists: Map<string, string[]>;
+}
+
+function sizeOf(cl: Clusters, c: number): number {
+  return cl.offset[c + 1]! - cl.offset[c]!;
+}
+
+function fieldOf(ctx: Context, c: number): string {
+  return ctx.table.fields[ctx.table.keyField[ctx.cl.key[c]!]!]!;
+}
+
 /** The finest accepted cluster of a record: the one with the fewest records. */
-function finest(
-  i: number,
-  clusters: ValueCluster[],
-  recClusters: number[][],
-): ValueCluster | undefined {
-  let best: ValueCluster | undefined;
-  for (const ci of recClusters[i]!) {
-    const c = clusters[ci]!;
-    if (!c.rejected && (!best || c.recs.length < best.recs.length)) best = c;
+function finest(ctx: Context, r: number): number {
+  const { from, list } = ctx.byRecord;
+  let best = -1;
+  for (let i = from[r]!; i < from[r + 1]!; i++) {
+    const c = list[i]!;
+    if (!ctx.cl.rejected[c] && (best < 0 || sizeOf(ctx.cl, c) < sizeOf(ctx.cl, best))) best = c;
   }
   return best;
 }
 
-function resolveComponent(
-  members: number[],
-  keyed: LogRecord[],
-  clusters: ValueCluster[],
-  recClusters: number[][],
-  servicesOf: (traceId: string) => Set<string>,
-  outcome: JoinOutcome,
-): void {
+function resolve(members: Int32Array, component: number, ctx: Context, outcome: JoinOutcome): void {
+  const { records, explicit } = ctx;
+  // The component's clusters, each once.
+  const clusters: number[] = [];
+  for (const r of members) {
+    for (let i = ctx.byRecord.from[r]!; i < ctx.byRecord.from[r + 1]!; i++) {
+      const c = ctx.byRecord.list[i]!;
+      if (ctx.stamp[c] === component) continue;
+      ctx.stamp[c] = component;
+      clusters.push(c);
+    }
+  }
   // Explicit traces present, earliest first.
   const firstSeen = new Map<string, number>();
-  for (const i of members) {
-    const id = keyed[i]!.traceId;
-    if (!id) continue;
-    const t = timeMs(keyed[i]!);
+  for (const r of members) {
+    if (!explicit[r]) continue;
+    const id = records[r]!.traceId!;
+    const t = ctx.facts.times[r]!;
+    const at = Number.isNaN(t) ? Infinity : t;
     const known = firstSeen.get(id);
-    if (known === undefined || t < known) firstSeen.set(id, Number.isNaN(t) ? Infinity : t);
+    if (known === undefined || at < known) firstSeen.set(id, at);
   }
   const traceIds = [...firstSeen.keys()].sort((a, b) => firstSeen.get(a)! - firstSeen.get(b)!);
-  const memberSet = new Set(members);
-  const clusterIds = new Set<number>();
-  for (const i of members) for (const ci of recClusters[i]!) clusterIds.add(ci);
 
   let target: string;
   const breaks: Finding[] = [];
   if (traceIds.length === 0) {
-    target = syntheticId(keyed[members[0]!]!, 32);
+    target = syntheticId(records[members[0]!]!, 32);
   } else {
     target = traceIds[0]!;
     // A trace that shares no service with the first one continues it: its service started afresh.
-    const upstream = servicesOf(target);
+    const upstream = ctx.servicesOf(target);
     for (const other of traceIds.slice(1)) {
-      const own = servicesOf(other);
-      if ([...own].some((s) => upstream.has(s))) continue;
-      const { finding, callerSpanId } = breakFinding(other, keyed, clusters, clusterIds);
+      if ([...ctx.servicesOf(other)].some((s) => upstream.has(s))) continue;
+      const { finding, callerSpanId } = breakFinding(other, ctx, clusters);
       outcome.merges.set(other, callerSpanId ? { into: target, callerSpanId } : { into: target });
       breaks.push(finding);
     }
   }
-  const into = (id: string | undefined): string | undefined =>
-    id === undefined ? undefined : (outcome.merges.get(id)?.into ?? id);
-  const resolvedTraces = new Set(traceIds.map(into));
+  const into = (id: string): string => outcome.merges.get(id)?.into ?? id;
+  const resolved = new Set(traceIds.map(into));
+  const spanOfService = new Map<string, string>();
 
-  for (const i of members) {
-    const r = keyed[i]!;
-    if (r.traceId) continue;
-    const via = finest(i, clusters, recClusters);
-    if (!via) continue;
-    let traceId: string | undefined = resolvedTraces.size <= 1 ? target : undefined;
+  let placedHere = false;
+  for (const r of members) {
+    if (explicit[r]) continue;
+    const record = records[r]!;
+    const via = finest(ctx, r);
+    if (via < 0) continue;
+    let traceId: string | undefined = resolved.size <= 1 ? target : undefined;
     // Several unrelated traces in one component: follow the record's own finest key to one of them.
-    if (!traceId) {
-      const own = recClusters[i]!.map((ci) => clusters[ci]!).filter((c) => !c.rejected);
-      own.sort((a, b) => a.recs.length - b.recs.length);
-      for (const c of own) {
-        const holder = c.recs.find((k) => keyed[k]!.traceId && memberSet.has(k));
-        if (holder !== undefined) {
-          traceId = into(keyed[holder]!.traceId);
-          break;
-        }
-      }
-    }
+    if (!traceId) traceId = traceThroughOwnKeys(ctx, r, into);
     if (!traceId) continue;
-    r.traceId = traceId;
-    r.idSource = `join:${via.field}`;
-    const spanId =
-      traceIds.length === 0
-        ? syntheticId({ source: traceId, line: 0, service: r.service ?? "" }, 16)
-        : sameServiceSpan(r, via, keyed);
-    if (spanId) r.spanId = spanId;
-    outcome.placed.push(r);
+    record.traceId = traceId;
+    record.idSource = idSourceOf(ctx, via);
+    let spanId: string | undefined;
+    if (traceIds.length === 0) {
+      // One span per service of the operation.
+      const service = record.service ?? "";
+      spanId = spanOfService.get(service);
+      if (!spanId) {
+        spanId = syntheticId({ source: traceId, line: 0, service }, 16);
+        spanOfService.set(service, spanId);
+      }
+    } else spanId = sameServiceSpan(ctx, r, via);
+    if (spanId) record.spanId = spanId;
+    outcome.placed.push(record);
+    placedHere = true;
   }
-
-  const joined = [...clusterIds]
-    .map((ci) => clusters[ci]!)
-    .filter((c) => !c.rejected)
-    .sort((a, b) => b.services.length - a.services.length || a.start - b.start);
-  const rejected = [...clusterIds].map((ci) => clusters[ci]!).filter((c) => c.rejected);
-  const joinKeys = [...new Set(joined.map((c) => c.field))];
-  const placedHere = members.some((i) => keyed[i]!.idSource?.startsWith("join:"));
   if (!placedHere && breaks.length === 0) return;
-  const entry: TraceJoin = {
-    joinKeys,
-    joined: joined.slice(0, EXPLAIN_LIMIT).map((c) => ({
-      key: c.field,
-      value: c.value,
-      services: c.services,
-      records: c.recs.length,
-      maxGapMs: c.maxGapMs,
-    })),
-    rejected: rejected
-      .slice(0, EXPLAIN_LIMIT)
-      .map((c) => ({ key: c.field, value: c.value, reason: c.rejected! })),
-    breaks,
-    explicit: traceIds.length > 0,
-  };
+  const entry = describe(ctx, clusters, breaks, traceIds.length > 0);
   const previous = outcome.traces.get(target);
   if (previous) {
     previous.joinKeys = [...new Set([...previous.joinKeys, ...entry.joinKeys])];
@@ -246,38 +277,139 @@ function resolveComponent(
   } else outcome.traces.set(target, entry);
 }
 
-/** The span of a record of the same service that shares the record's key, if one has a span. */
-function sameServiceSpan(r: LogRecord, via: ValueCluster, keyed: LogRecord[]): string | undefined {
-  for (const k of via.recs) {
-    const other = keyed[k]!;
-    if (other.spanId && other.service === r.service && !other.idSource?.startsWith("join:"))
-      return other.spanId;
+function idSourceOf(ctx: Context, c: number): string {
+  const field = ctx.table.keyField[ctx.cl.key[c]!]!;
+  let text = ctx.idSources.get(field);
+  if (!text) {
+    text = `join:${ctx.table.fields[field]}`;
+    ctx.idSources.set(field, text);
+  }
+  return text;
+}
+
+function traceThroughOwnKeys(
+  ctx: Context,
+  r: number,
+  into: (id: string) => string,
+): string | undefined {
+  const { from, list } = ctx.byRecord;
+  const own: number[] = [];
+  for (let i = from[r]!; i < from[r + 1]!; i++) if (!ctx.cl.rejected[list[i]!]) own.push(list[i]!);
+  own.sort((a, b) => sizeOf(ctx.cl, a) - sizeOf(ctx.cl, b));
+  for (const c of own) {
+    for (let i = ctx.cl.offset[c]!; i < ctx.cl.offset[c + 1]!; i++) {
+      const k = ctx.cl.recs[i]!;
+      if (ctx.explicit[k]) return into(ctx.records[k]!.traceId!);
+    }
   }
   return undefined;
 }
 
+/** The span of an explicit record of the same service that shares the record's key. */
+function sameServiceSpan(ctx: Context, r: number, via: number): string | undefined {
+  const service = ctx.records[r]!.service;
+  for (let i = ctx.cl.offset[via]!; i < ctx.cl.offset[via + 1]!; i++) {
+    const k = ctx.cl.recs[i]!;
+    const other = ctx.records[k]!;
+    if (ctx.explicit[k] && other.spanId && other.service === service) return other.spanId;
+  }
+  return undefined;
+}
+
+function servicesOfCluster(ctx: Context, c: number): string[] {
+  const out: string[] = [];
+  for (let i = ctx.cl.offset[c]!; i < ctx.cl.offset[c + 1]!; i++) {
+    const name = ctx.facts.serviceNames[ctx.facts.service[ctx.cl.recs[i]!]!]!;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+function describe(
+  ctx: Context,
+  clusters: number[],
+  breaks: Finding[],
+  explicit: boolean,
+): TraceJoin {
+  const { cl, table } = ctx;
+  const joined = clusters.filter((c) => !cl.rejected[c]);
+  joined.sort((a, b) => cl.services[b]! - cl.services[a]! || cl.first[a]! - cl.first[b]!);
+  const names = [...new Set(joined.map((c) => fieldOf(ctx, c)))];
+  const listKey = names.join("\u0000");
+  let joinKeys = ctx.joinKeyLists.get(listKey);
+  if (!joinKeys) {
+    joinKeys = names;
+    ctx.joinKeyLists.set(listKey, joinKeys);
+  }
+  if (!ctx.explain) return { joinKeys, joined: [], rejected: [], breaks, explicit };
+  const value = (c: number): string => table.keyValue[cl.key[c]!]!;
+  return {
+    joinKeys,
+    joined: joined.slice(0, EXPLAIN_LIMIT).map((c) => ({
+      key: fieldOf(ctx, c),
+      value: value(c),
+      services: servicesOfCluster(ctx, c),
+      records: sizeOf(cl, c),
+      maxGapMs: cl.maxGap[c]!,
+    })),
+    rejected: clusters
+      .filter((c) => cl.rejected[c])
+      .slice(0, EXPLAIN_LIMIT)
+      .map((c) => ({ key: fieldOf(ctx, c), value: value(c), reason: reasonOf(ctx, c) })),
+    breaks,
+    explicit,
+  };
+}
+
+function reasonOf(ctx: Context, c: number): string {
+  const { cl, typical, table } = ctx;
+  const partner = (): string =>
+    `${cl.partners[c]} ${table.fields[table.fieldFamily.indexOf(cl.partnerFamily[c]!)]} values`;
+  switch (cl.rejected[c]) {
+    case Reason.tooMany:
+      return `shared by ${sizeOf(cl, c)} records (a typical key value: ${typical.count})`;
+    case Reason.tooLong:
+      return `spread over ${formatMs(spreadOf(cl, c))} (a typical key value: ${formatMs(typical.spreadMs)})`;
+    case Reason.fieldDropped:
+      return ctx.dropped.find(
+        (d) => familyOf(d.field) === table.families[table.keyFamily[cl.key[c]!]!],
+      )!.reason;
+    case Reason.oneToOne:
+      return `names ${partner()}, which otherwise pair one to one with it: separate operations (a retry or a duplicate)`;
+    default:
+      return `spans ${partner()}, each an operation across services of its own`;
+  }
+}
+
 function breakFinding(
   downstream: string,
-  keyed: LogRecord[],
-  clusters: ValueCluster[],
-  clusterIds: Set<number>,
+  ctx: Context,
+  clusters: number[],
 ): { finding: Finding; callerSpanId?: string } {
-  for (const ci of clusterIds) {
-    const c = clusters[ci]!;
-    if (c.rejected) continue;
-    const down = c.recs.find((k) => keyed[k]!.traceId === downstream);
-    const up = c.recs.find((k) => keyed[k]!.traceId && keyed[k]!.traceId !== downstream);
-    if (down === undefined || up === undefined) continue;
-    const from = keyed[up]!;
-    const to = keyed[down]!;
+  const { cl, records } = ctx;
+  for (const c of clusters) {
+    if (cl.rejected[c]) continue;
+    let down = -1;
+    let up = -1;
+    for (let i = cl.offset[c]!; i < cl.offset[c + 1]!; i++) {
+      const k = cl.recs[i]!;
+      if (!ctx.explicit[k]) continue;
+      if (records[k]!.traceId === downstream) down = down < 0 ? k : down;
+      else up = up < 0 ? k : up;
+    }
+    if (down < 0 || up < 0) continue;
+    const from = records[up]!;
+    const to = records[down]!;
     const services = [from.service ?? "?", to.service ?? "?"];
+    const key = fieldOf(ctx, c);
+    const value = ctx.table.keyValue[cl.key[c]!]!;
     const finding: Finding = {
       kind: "propagation-break",
       severity: "warn",
-      message: `context lost ${services[0]} → ${services[1]}: joined on ${c.field}=${c.value} (${services[1]} started trace ${downstream.slice(0, 8)}…)`,
+      message: `context lost ${services[0]} → ${services[1]}: joined on ${key}=${value} (${services[1]} started trace ${downstream.slice(0, 8)}…)`,
       services,
-      key: c.field,
-      value: c.value,
+      key,
+      value,
       linkedTraceId: downstream,
       records: [
         { source: from.source, line: from.line },

@@ -2,7 +2,8 @@
 // records or over far longer than usual (a user, a tenant) is too coarse, and so is a value that ties
 // together several values of a field that is otherwise one-to-one with it (a retried task id) or
 // that each cross services on their own (a session around its requests).
-import type { ValueCluster } from "./clusters.js";
+import { type Clusters, Reason } from "./clusters.js";
+import type { KeyTable } from "./key-table.js";
 
 /** How many times the usual record count, or the usual time spread, makes a value too coarse. */
 const COARSE_COUNT = 10;
@@ -19,125 +20,203 @@ export interface FieldRejection {
   reason: string;
 }
 
-function median(values: number[]): number {
+/** What a usual key value looks like, for the reasons given. */
+export interface Typical {
+  count: number;
+  spreadMs: number;
+}
+
+function median(values: Float64Array): number {
   if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return values.sort()[Math.floor(values.length / 2)]!;
 }
 
-function spread(c: ValueCluster): number {
-  return Number.isNaN(c.start) ? 0 : c.end - c.start;
+export function spreadOf(cl: Clusters, c: number): number {
+  const s = cl.last[c]! - cl.first[c]!;
+  return Number.isNaN(s) ? 0 : s;
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 /** Marks coarse clusters, and whole fields whose values mostly are. */
-function rejectCoarse(clusters: ValueCluster[]): FieldRejection[] {
-  const typicalCount = median(clusters.map((c) => c.recs.length));
-  const typicalSpread = median(clusters.map(spread));
-  const perFamily = new Map<string, { field: string; total: number; coarse: number }>();
-  for (const c of clusters) {
-    const n = c.recs.length;
-    const s = spread(c);
-    if (n > Math.max(COARSE_COUNT * typicalCount, 20)) {
-      c.rejected = `shared by ${n} records (a typical key value: ${typicalCount})`;
-    } else if (s > COARSE_SPREAD * Math.max(typicalSpread, 1) && n > 2 * typicalCount) {
-      c.rejected = `spread over ${formatMs(s)} (a typical key value: ${formatMs(typicalSpread)})`;
+function rejectCoarse(
+  cl: Clusters,
+  table: KeyTable,
+): { typical: Typical; dropped: FieldRejection[] } {
+  const counts = new Float64Array(cl.size);
+  const spreads = new Float64Array(cl.size);
+  for (let c = 0; c < cl.size; c++) {
+    counts[c] = cl.offset[c + 1]! - cl.offset[c]!;
+    spreads[c] = spreadOf(cl, c);
+  }
+  const typical = { count: median(counts.slice()), spreadMs: median(spreads.slice()) };
+  const families = table.families.length;
+  const total = new Int32Array(families);
+  const coarse = new Int32Array(families);
+  for (let c = 0; c < cl.size; c++) {
+    const n = counts[c]!;
+    if (n > Math.max(COARSE_COUNT * typical.count, 20)) cl.rejected[c] = Reason.tooMany;
+    else if (spreads[c]! > COARSE_SPREAD * Math.max(typical.spreadMs, 1) && n > 2 * typical.count) {
+      cl.rejected[c] = Reason.tooLong;
     }
-    const f = perFamily.get(c.family) ?? { field: c.field, total: 0, coarse: 0 };
-    f.total++;
-    if (c.rejected) f.coarse++;
-    perFamily.set(c.family, f);
+    const f = table.keyFamily[cl.key[c]!]!;
+    total[f]!++;
+    if (cl.rejected[c]) coarse[f]!++;
   }
   const dropped: FieldRejection[] = [];
-  for (const [family, f] of perFamily) {
-    if (f.coarse === 0 || f.coarse < f.total * FIELD_COARSE_SHARE) continue;
-    const reason = `most ${f.field} values are shared by too many records or too long (${f.coarse} of ${f.total})`;
-    dropped.push({ field: f.field, reason });
-    for (const c of clusters) if (c.family === family && !c.rejected) c.rejected = reason;
+  for (let f = 0; f < families; f++) {
+    if (coarse[f] === 0 || coarse[f]! < total[f]! * FIELD_COARSE_SHARE) continue;
+    const field = table.fields[table.fieldFamily.indexOf(f)]!;
+    dropped.push({
+      field,
+      reason: `most ${field} values are shared by too many records or too long (${coarse[f]} of ${total[f]})`,
+    });
   }
-  return dropped;
+  if (dropped.length > 0) {
+    const isDropped = new Uint8Array(families);
+    for (let f = 0; f < families; f++) {
+      if (coarse[f]! > 0 && coarse[f]! >= total[f]! * FIELD_COARSE_SHARE) isDropped[f] = 1;
+    }
+    for (let c = 0; c < cl.size; c++) {
+      if (!cl.rejected[c] && isDropped[table.keyFamily[cl.key[c]!]!])
+        cl.rejected[c] = Reason.fieldDropped;
+    }
+  }
+  return { typical, dropped };
 }
 
-/** Per cluster, the other clusters it shares a record with, by family. */
-function partners(clusters: ValueCluster[], recClusters: number[][]): Map<string, Set<number>>[] {
-  const out = clusters.map(() => new Map<string, Set<number>>());
-  for (const list of recClusters) {
-    if (list.length < 2) continue;
-    for (const a of list) {
-      if (clusters[a]!.rejected) continue;
-      for (const b of list) {
-        const cb = clusters[b]!;
-        if (a === b || cb.rejected || cb.family === clusters[a]!.family) continue;
-        const byFamily = out[a]!;
-        const set = byFamily.get(cb.family) ?? new Set<number>();
-        set.add(b);
-        byFamily.set(cb.family, set);
+/**
+ * Pairs of accepted clusters that share a record, across families, as sorted unique numbers
+ * `a * size + b`: sorting one Float64Array is far cheaper than a set per cluster.
+ */
+function sharedPairs(
+  cl: Clusters,
+  familyOfCluster: Int32Array,
+  byRecord: { from: Int32Array; list: Int32Array },
+): Float64Array {
+  const { from, list } = byRecord;
+  let n = 0;
+  for (let r = 0; r + 1 < from.length; r++) {
+    const k = from[r + 1]! - from[r]!;
+    if (k > 1) n += k * (k - 1);
+  }
+  const pairs = new Float64Array(n);
+  let used = 0;
+  for (let r = 0; r + 1 < from.length; r++) {
+    const a0 = from[r]!;
+    const a1 = from[r + 1]!;
+    if (a1 - a0 < 2) continue;
+    for (let i = a0; i < a1; i++) {
+      const a = list[i]!;
+      if (cl.rejected[a]) continue;
+      for (let j = a0; j < a1; j++) {
+        const b = list[j]!;
+        if (i === j || cl.rejected[b] || familyOfCluster[a] === familyOfCluster[b]) continue;
+        pairs[used++] = a * cl.size + b;
       }
     }
   }
-  return out;
+  const sorted = pairs.subarray(0, used).sort();
+  let unique = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i]!;
+  }
+  return sorted.subarray(0, unique);
+}
+
+/**
+ * Calls `visit(a, family, partners)` for each cluster and each family it shares records with, with the
+ * number of distinct clusters of that family.
+ */
+function eachPartnerFamily(
+  pairs: Float64Array,
+  size: number,
+  familyOfCluster: Int32Array,
+  visit: (a: number, family: number, partners: number) => void,
+): void {
+  const fams: number[] = [];
+  const counts: number[] = [];
+  let current = -1;
+  const flush = (): void => {
+    for (let i = 0; i < fams.length; i++) visit(current, fams[i]!, counts[i]!);
+    fams.length = 0;
+    counts.length = 0;
+  };
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i]!;
+    const a = Math.floor(p / size);
+    const g = familyOfCluster[p - a * size]!;
+    if (a !== current) {
+      flush();
+      current = a;
+    }
+    const at = fams.indexOf(g);
+    if (at < 0) {
+      fams.push(g);
+      counts.push(1);
+    } else counts[at]!++;
+  }
+  flush();
 }
 
 /** Marks clusters that glue together what a finer or same-level field keeps apart. */
-function rejectAmbiguous(clusters: ValueCluster[], recClusters: number[][]): void {
-  const near = partners(clusters, recClusters);
+function rejectAmbiguous(
+  cl: Clusters,
+  table: KeyTable,
+  byRecord: { from: Int32Array; list: Int32Array },
+): void {
+  const families = table.families.length;
+  const familyOfCluster = new Int32Array(cl.size);
+  for (let c = 0; c < cl.size; c++) familyOfCluster[c] = table.keyFamily[cl.key[c]!]!;
+  const pairs = sharedPairs(cl, familyOfCluster, byRecord);
   // For each family pair F→G: how many F values meet G at all, and how many meet exactly one G value.
-  const seen = new Map<string, { meet: number; one: number }>();
-  const services = new Map<string, { sum: number; n: number }>();
-  clusters.forEach((c, i) => {
-    if (c.rejected) return;
-    const s = services.get(c.family) ?? { sum: 0, n: 0 };
-    s.sum += c.services.length;
-    s.n++;
-    services.set(c.family, s);
-    for (const [g, set] of near[i]!) {
-      const k = `${c.family}\u0000${g}`;
-      const e = seen.get(k) ?? { meet: 0, one: 0 };
-      e.meet++;
-      if (set.size === 1) e.one++;
-      seen.set(k, e);
-    }
+  const meet = new Int32Array(families * families);
+  const one = new Int32Array(families * families);
+  eachPartnerFamily(pairs, cl.size, familyOfCluster, (a, g, n) => {
+    const k = familyOfCluster[a]! * families + g;
+    meet[k]!++;
+    if (n === 1) one[k]!++;
   });
-  const functional = (f: string, g: string): boolean | undefined => {
-    const e = seen.get(`${f}\u0000${g}`);
-    return !e || e.meet < MIN_EVIDENCE ? undefined : e.one >= FUNCTIONAL * e.meet;
+  const widthSum = new Float64Array(families);
+  const widthN = new Float64Array(families);
+  for (let c = 0; c < cl.size; c++) {
+    if (cl.rejected[c]) continue;
+    widthSum[familyOfCluster[c]!]! += cl.services[c]!;
+    widthN[familyOfCluster[c]!]!++;
+  }
+  const width = (f: number): number => (widthN[f]! > 0 ? widthSum[f]! / widthN[f]! : 0);
+  const functional = (f: number, g: number): boolean | undefined => {
+    const k = f * families + g;
+    return meet[k]! < MIN_EVIDENCE ? undefined : one[k]! >= FUNCTIONAL * meet[k]!;
   };
-  const width = (f: string): number => {
-    const s = services.get(f);
-    return s ? s.sum / s.n : 0;
-  };
-  clusters.forEach((c, i) => {
-    if (c.rejected) return;
-    for (const [g, set] of near[i]!) {
-      if (set.size < 2) continue;
-      const down = functional(g, c.family);
-      const up = functional(c.family, g);
-      const gField = clusters[[...set][0]!]!.field;
-      if (down && up) {
-        c.rejected = `names ${set.size} ${gField} values, which otherwise pair one to one with it: separate operations (a retry or a duplicate)`;
-        return;
-      }
-      // Too few values of this field to tell (one user behind every request) counts as not one to one:
-      // this value alone already names several of the wider operations.
-      if (down && up !== true && width(g) > width(c.family)) {
-        c.rejected = `spans ${set.size} ${gField} values, each an operation across services of its own`;
-        return;
-      }
-    }
+  eachPartnerFamily(pairs, cl.size, familyOfCluster, (a, g, n) => {
+    if (n < 2 || cl.rejected[a]) return;
+    const f = familyOfCluster[a]!;
+    const down = functional(g, f);
+    const up = functional(f, g);
+    let reason = 0;
+    if (down && up) reason = Reason.oneToOne;
+    // Too few values of this field to tell (one user behind every request) counts as not one to one:
+    // this value alone already names several of the wider operations.
+    else if (down && up !== true && width(g) > width(f)) reason = Reason.wider;
+    if (!reason) return;
+    cl.rejected[a] = reason;
+    cl.partners[a] = n;
+    cl.partnerFamily[a] = g;
   });
 }
 
-/** Decides which clusters join records; returns the fields dropped as a whole. */
+/** Decides which clusters join records (unless `forced`: fields named by the user join as they are). */
 export function learnKeys(
-  clusters: ValueCluster[],
-  recClusters: number[][],
+  cl: Clusters,
+  table: KeyTable,
+  byRecord: { from: Int32Array; list: Int32Array },
   forced: boolean,
-): FieldRejection[] {
-  if (forced) return [];
-  const dropped = rejectCoarse(clusters);
-  rejectAmbiguous(clusters, recClusters);
-  return dropped;
+): { typical: Typical; dropped: FieldRejection[] } {
+  if (forced) return { typical: { count: 0, spreadMs: 0 }, dropped: [] };
+  const learned = rejectCoarse(cl, table);
+  rejectAmbiguous(cl, table, byRecord);
+  return learned;
 }

@@ -1,0 +1,115 @@
+// Every record's candidate keys, interned as it arrives: per occurrence two integers (record, key), so a
+// million records with ids cost a few typed arrays rather than a million string lists.
+import { isIdShaped } from "../../decode/join-keys.js";
+import type { LogRecord } from "../../model.js";
+
+/** A field's family: its last segment lowercased, separators and an `x-` header prefix dropped. */
+export function familyOf(field: string): string {
+  const last = field.slice(field.lastIndexOf(".") + 1);
+  const bare = last.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return /^x[-_]/i.test(last) ? bare.slice(1) : bare;
+}
+
+/** An Int32Array that grows. */
+export class IntColumn {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+export class KeyTable {
+  /** The records that have at least one key, by index. */
+  readonly records: LogRecord[] = [];
+  /** Occurrence i: record `occRec[i]` holds key `occKey[i]`. */
+  readonly occRec = new IntColumn();
+  readonly occKey = new IntColumn();
+  /** Per key: its family, the field it was first seen in, and its value as written. */
+  readonly keyFamily: number[] = [];
+  readonly keyField: number[] = [];
+  readonly keyValue: string[] = [];
+  readonly families: string[] = [];
+  /** Per field id: the field name and its family. */
+  readonly fields: string[] = [];
+  readonly fieldFamily: number[] = [];
+  readonly #ids = new Map<string, number>();
+  readonly #familyIds = new Map<string, number>();
+  /** Field name → field id, or -1 for a field the settings exclude. */
+  readonly #fieldIds = new Map<string, number>();
+  readonly #allowed: (family: string, field: string) => boolean;
+
+  constructor(allowed: (family: string, field: string) => boolean = () => true) {
+    this.#allowed = allowed;
+  }
+
+  #field(name: string): number {
+    let id = this.#fieldIds.get(name);
+    if (id !== undefined) return id;
+    const family = familyOf(name);
+    if (!this.#allowed(family, name)) id = -1;
+    else {
+      let fam = this.#familyIds.get(family);
+      if (fam === undefined) {
+        fam = this.families.length;
+        this.families.push(family);
+        this.#familyIds.set(family, fam);
+      }
+      id = this.fields.length;
+      this.fields.push(name);
+      this.fieldFamily.push(fam);
+    }
+    this.#fieldIds.set(name, id);
+    return id;
+  }
+
+  /** Notes the record's `keys` (then drops them from the record); false when it has none that count. */
+  add(record: LogRecord): boolean {
+    const entries = record.keys;
+    if (!entries) return false;
+    record.keys = undefined;
+    const index = this.records.length;
+    const from = this.occRec.length;
+    for (const entry of entries) {
+      const eq = entry.indexOf("=");
+      const field = this.#field(entry.slice(0, eq));
+      if (field < 0) continue;
+      const value = entry.slice(eq + 1);
+      const family = this.fieldFamily[field]!;
+      // Id-shaped values join across field names (`request_id` here, `requestId` there); others within a family.
+      const canonical = isIdShaped(value) ? value : `${this.families[family]}=${value}`;
+      let key = this.#ids.get(canonical);
+      if (key === undefined) {
+        key = this.keyValue.length;
+        this.#ids.set(canonical, key);
+        this.keyFamily.push(family);
+        this.keyField.push(field);
+        this.keyValue.push(value);
+      }
+      let repeated = false;
+      for (let o = from; o < this.occKey.length; o++)
+        if (this.occKey.data[o] === key) repeated = true;
+      if (repeated) continue;
+      this.occRec.push(index);
+      this.occKey.push(key);
+    }
+    if (this.occRec.length === from) return false;
+    this.records.push(record);
+    return true;
+  }
+
+  /** Table of the given records (tests and one-off callers). */
+  static of(records: LogRecord[], allowed?: (family: string, field: string) => boolean): KeyTable {
+    const table = new KeyTable(allowed);
+    for (const r of records) table.add(r);
+    return table;
+  }
+}
