@@ -406,7 +406,7 @@ function breakFinding(
     const finding: Finding = {
       kind: "propagation-break",
       severity: "warn",
-      message: `context lost ${services[0]} → ${services[1]}: joined on ${key}=${value} (${services[1]} started trace ${downstream.slice(0, 8)}…)`,
+      message: `context lost on ${key}=${value}: ${services[0]} → ${services[1]} started trace ${downstream.slice(0, 8)}…`,
       services,
       key,
       value,
