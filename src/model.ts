@@ -47,7 +47,7 @@ export interface LogRecord {
   idSource?: string | undefined;
   /** Set when the record is itself a span export rather than a log line. */
   span?: SpanFacts;
-  /** Candidate join keys as `field=value` (src/decode/join-keys.ts), for records to be joined heuristically. */
+  /** Candidate join keys as `[field, value, …]` (src/decode/join-keys.ts), until the join has taken them. */
   keys?: string[] | undefined;
   /** The process/thread that wrote the record, when it says (`1234/main`). */
   lane?: string;

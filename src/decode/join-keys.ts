@@ -33,6 +33,7 @@ const EMPTY = new Set([
 ]);
 
 const MAX_KEYS = 8;
+const LONGEST_EMPTY = 9;
 const MAX_DEPTH = 3;
 const MAX_VALUE = 128;
 
@@ -75,26 +76,37 @@ function nameKind(name: string): NameKind {
   return kind;
 }
 
-/** `field=value` entries of an object's candidate keys (undefined when there are none). */
+/**
+ * An object's candidate keys as a flat list `[field, value, field, value, …]` (undefined when there are
+ * none): no string is built per key, the field names and values are those of the parsed object.
+ */
 export function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | undefined {
   let out: string[] | undefined;
   const add = (field: string, value: string): void => {
-    const entry = `${field}=${value}`;
-    if (!out) out = [entry];
-    else if (out.length < MAX_KEYS && !out.includes(entry)) out.push(entry);
+    if (!out) {
+      out = [field, value];
+      return;
+    }
+    if (out.length >= 2 * MAX_KEYS) return;
+    for (let i = 0; i < out.length; i += 2) if (out[i] === field && out[i + 1] === value) return;
+    out.push(field, value);
   };
   const walk = (o: Record<string, unknown>, prefix: string, depth: number): void => {
     for (const name in o) {
-      if (out && out.length >= MAX_KEYS) return;
+      if (out && out.length >= 2 * MAX_KEYS) return;
       const kind = nameKind(name);
       if (kind === NEVER) continue;
       const v = o[name];
       if (typeof v === "string") {
         if (kind === ID) {
-          if (v.length <= MAX_VALUE && !EMPTY.has(v.toLowerCase())) add(prefix + name, v);
-        } else if (kind === BY_VALUE && isIdShaped(v)) add(prefix + name, v);
+          // Placeholders are short: longer values need no lowercased copy to be told apart.
+          const empty = v.length <= LONGEST_EMPTY && EMPTY.has(v.toLowerCase());
+          if (v.length <= MAX_VALUE && !empty) add(prefix ? prefix + name : name, v);
+        } else if (kind === BY_VALUE && isIdShaped(v)) add(prefix ? prefix + name : name, v);
       } else if (typeof v === "number") {
-        if (kind === ID && Number.isSafeInteger(v) && v !== 0) add(prefix + name, String(v));
+        if (kind === ID && Number.isSafeInteger(v) && v !== 0) {
+          add(prefix ? prefix + name : name, String(v));
+        }
       } else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
         walk(v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
       }

@@ -40,7 +40,9 @@ class Run {
       service: spec.service,
       message: spec.msg ?? "m",
     };
-    if (spec.keys) r.keys = [...spec.keys];
+    // Written as `field=value` here; records hold them as a flat [field, value, …] list.
+    if (spec.keys)
+      r.keys = spec.keys.flatMap((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]);
     if (spec.traceId) r.traceId = spec.traceId;
     if (spec.spanId) r.spanId = spec.spanId;
     if (spec.traceId || spec.spanId) r.idSource = "trace_id";

@@ -1,6 +1,15 @@
 // Unit tests of candidate join keys: which fields and values of a log record may name its operation.
 import { describe, expect, it } from "vitest";
-import { isIdShaped, joinKeysOf, laneOf } from "../../src/decode/join-keys.js";
+import { isIdShaped, joinKeysOf as keysAsPairs, laneOf } from "../../src/decode/join-keys.js";
+
+/** The keys as `field=value` entries, easier to read in expectations than the flat pair list. */
+function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | undefined {
+  const pairs = keysAsPairs(obj, message);
+  if (!pairs) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) out.push(`${pairs[i]}=${pairs[i + 1]}`);
+  return out;
+}
 
 const UUID = "3f2a9c1e-7b4d-4e8a-9f10-2c3d4e5f6a7b";
 const ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";

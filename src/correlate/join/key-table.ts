@@ -78,15 +78,17 @@ export class KeyTable {
     record.keys = undefined;
     const index = this.records.length;
     const from = this.occRec.length;
-    for (const entry of entries) {
-      const eq = entry.indexOf("=");
-      const field = this.#field(entry.slice(0, eq));
+    for (let e = 0; e + 1 < entries.length; e += 2) {
+      const field = this.#field(entries[e]!);
       if (field < 0) continue;
-      const value = entry.slice(eq + 1);
+      const value = entries[e + 1]!;
       const family = this.fieldFamily[field]!;
-      // Id-shaped values join across field names (`request_id` here, `requestId` there); others within a family.
-      const canonical = isIdShaped(value) ? value : `${this.families[family]}=${value}`;
-      let key = this.#ids.get(canonical);
+      // Id-shaped values join across field names (`request_id` here, `requestId` there); others within a
+      // family. A value seen before as an id is found by itself, without testing its shape again.
+      const known = value.includes("=") ? undefined : this.#ids.get(value);
+      const canonical =
+        known !== undefined || isIdShaped(value) ? value : `${this.families[family]}=${value}`;
+      let key = known ?? this.#ids.get(canonical);
       if (key === undefined) {
         key = this.keyValue.length;
         this.#ids.set(canonical, key);
