@@ -47,6 +47,8 @@ export interface LogRecord {
   idSource?: string | undefined;
   /** Set when the record is itself a span export rather than a log line. */
   span?: SpanFacts;
+  /** How long the work the record reports on took (`"ms": 230`), when it says. */
+  durationMs?: number | undefined;
   /** Candidate join keys as `[field, value, …]` (src/decode/join-keys.ts), until the join has taken them. */
   keys?: string[] | undefined;
   /** The process/thread that wrote the record, when it says (`1234/main`). */

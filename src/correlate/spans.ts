@@ -1,7 +1,13 @@
 // One trace's records → its spans: measured from span exports, inferred from the logs that carry span ids.
 import type { Instant, LogRecord, Span, SpanStatus } from "../model.js";
 import { LEVEL_RANK } from "../model.js";
-import { compareInstants, maxInstant, minInstant } from "../util/instant.js";
+import {
+  compareInstants,
+  epochMsInstant,
+  maxInstant,
+  minInstant,
+  toEpochMs,
+} from "../util/instant.js";
 
 /** A span while its trace is being assembled; `parentSpanId` set only when some record states it. */
 export interface SpanDraft extends Span {
@@ -79,7 +85,13 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
     }
     if (LEVEL_RANK[r.level] >= LEVEL_RANK.error) s.status = "error";
     if (r.time) {
-      s.firstRecord = s.firstRecord ? minInstant(s.firstRecord, r.time) : r.time;
+      // "done in 230ms": in a span rebuilt from business ids alone, the work began that long before the
+      // line (spans with ids of their own have their first line at their start, as a rule).
+      const began =
+        r.durationMs && r.idSource?.startsWith("join:")
+          ? epochMsInstant(toEpochMs(r.time) - r.durationMs)
+          : r.time;
+      s.firstRecord = s.firstRecord ? minInstant(s.firstRecord, began) : began;
       s.lastRecord = s.lastRecord ? maxInstant(s.lastRecord, r.time) : r.time;
     }
   }

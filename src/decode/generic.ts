@@ -2,6 +2,7 @@
 import type { LogRecord } from "../model.js";
 import { parseTimeValue } from "../util/instant.js";
 import { extractContext } from "./context.js";
+import { pickDurationMs } from "./duration.js";
 import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
 import { joinKeysOf, laneOf } from "./join-keys.js";
 import { path, read } from "./lookup.js";
@@ -35,6 +36,7 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
     spanId: ids.spanId,
     parentSpanId: ids.parentSpanId,
     idSource: ids.idSource,
+    durationMs: pickDurationMs(obj),
     keys: options.joinKeys ? joinKeysOf(obj, message) : undefined,
     lane: options.joinKeys ? laneOf(obj) : undefined,
   } as LogRecord;

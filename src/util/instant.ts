@@ -180,6 +180,11 @@ export function epochSecondsFloat(value: number): Instant {
   return { ms: Math.floor(us / 1000), ns: (us % 1000) * 1000, digits: 6 };
 }
 
+/** Fractional epoch milliseconds (a computed time), to the microsecond. */
+export function epochMsInstant(ms: number): Instant {
+  return epochSecondsFloat(ms / 1000);
+}
+
 /** Nanoseconds since epoch given as a decimal string (OTLP `*UnixNano`). Zero means unset. */
 export function unixNanoInstant(text: string | number): Instant | undefined {
   const s = String(text);

@@ -712,3 +712,35 @@ describe("determinism", () => {
     expect(ids()).toEqual(first);
   });
 });
+
+describe("Correlator: spans of a heuristic operation", () => {
+  it("are one per service, inferred, and a stated duration moves a span's start back", () => {
+    // The worker logs only when its job is done, with how long it took: `{"job_id", "ms": 300}`.
+    const r = run((r) => {
+      r.add({ at: 0, service: "api", keys: ["request_id=req_8f3k2a9x1"], msg: "received" });
+      r.add({
+        at: 10,
+        service: "api",
+        keys: ["request_id=req_8f3k2a9x1", "job_id=job_0000000001"],
+      });
+      r.add({
+        at: 500,
+        service: "worker",
+        keys: ["job_id=job_0000000001"],
+        msg: "job done",
+      }).durationMs = 300;
+      r.add({ at: 520, service: "worker", keys: ["job_id=job_0000000001"], msg: "result stored" });
+      r.add({ at: 600, service: "api", keys: ["request_id=req_8f3k2a9x1"], msg: "answered" });
+    });
+    const { traces } = correlate(r.sorted());
+    expect(traces).toHaveLength(1);
+    const spans = traces[0]!.spans;
+    expect(spans.map((s) => s.service)).toEqual(["api", "worker"]);
+    const worker = spans[1]!;
+    expect(worker.timing).toBe("inferred");
+    expect(worker.parentSpanId).toBe(spans[0]!.spanId);
+    expect(worker.parentInferred).toBe(true);
+    expect(worker.start.ms).toBe(EPOCH + 200);
+    expect(worker.end.ms).toBe(EPOCH + 520);
+  });
+});
