@@ -1,5 +1,6 @@
 // Correlation of an endless stream (`--follow`): a trace is finished once no record arrived for it for
-// `idleMs` (or it has been open `maxWaitMs`), then assembled and handed out once; records arriving for it
+// `idleMs` — and, when it has span exports, once its root span was exported (ended) — or once it has been
+// open `maxWaitMs`; then it is assembled and handed out once; records arriving for it
 // later come out as continuations. Finished traces are forgotten, so memory stays bounded. Time is the
 // caller's clock (`now`, ms), so this stays pure and testable.
 import type { LogRecord } from "../model.js";
@@ -27,6 +28,9 @@ interface OpenTrace {
   spanIds: Map<string, string>;
   firstSeen: number;
   lastSeen: number;
+  /** Whether span exports arrived for the trace, and whether its root's (no parent) was among them. */
+  exported: boolean;
+  rootEnded: boolean;
 }
 
 /** Recently finished traces whose late records are still told apart (beyond this, they start anew). */
@@ -89,6 +93,8 @@ export class LiveCorrelator {
       spanIds: new Map(),
       firstSeen: now,
       lastSeen: now,
+      exported: false,
+      rootEnded: false,
     };
     keep(trace, record);
     this.#open.set(id, trace);
@@ -112,7 +118,7 @@ export class LiveCorrelator {
     const events: LiveEvent[] = [];
     for (const [id, t] of this.#open) {
       if (
-        now - t.lastSeen >= this.#options.idleMs ||
+        (now - t.lastSeen >= this.#options.idleMs && (t.rootEnded || !t.exported)) ||
         now - t.firstSeen >= this.#options.maxWaitMs
       ) {
         events.push(this.#finish(id, false, now));
@@ -168,6 +174,11 @@ function keep(trace: OpenTrace, record: LogRecord): void {
   if (record.spanId) record.spanId = shared(trace.spanIds, record.spanId);
   if (record.parentSpanId) record.parentSpanId = shared(trace.spanIds, record.parentSpanId);
   trace.records.push(record);
+  // Spans are exported as they end, children first: until the root's export (no parent), the operation runs.
+  if (record.span) {
+    trace.exported = true;
+    if (!record.parentSpanId) trace.rootEnded = true;
+  }
 }
 
 function shared(strings: Map<string, string>, s: string): string {

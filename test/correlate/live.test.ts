@@ -102,3 +102,30 @@ describe("LiveCorrelator", () => {
     expect(continuations(events)).toEqual([{ id: A, messages: ["late"] }]);
   });
 });
+
+describe("LiveCorrelator: operations with span exports", () => {
+  /** A span export of trace A: `parent` undefined makes it the root. */
+  function spanRec(parent: string | undefined, message: string): LogRecord {
+    const r = rec(A, message);
+    r.span = { name: message, start: r.time!, end: r.time!, status: "ok" };
+    if (parent) r.parentSpanId = parent;
+    return r;
+  }
+
+  it("waits for the root span to end, not just for a quiet spell", () => {
+    const c = live();
+    c.add(spanRec("1111111111111111", "child"), 0);
+    // Quiet for longer than --idle, but the root span has not been exported: still running.
+    expect(traces(c.tick(5000))).toEqual([]);
+    c.add(spanRec(undefined, "root"), 6000);
+    expect(traces(c.tick(6500))).toEqual([]);
+    expect(traces(c.tick(7000))).toEqual([{ id: A, forced: false }]);
+  });
+
+  it("still gives up at --max-wait when the root span never comes", () => {
+    const c = live({ maxWaitMs: 10_000 });
+    c.add(spanRec("1111111111111111", "child"), 0);
+    expect(traces(c.tick(9999))).toEqual([]);
+    expect(traces(c.tick(10_000))).toEqual([{ id: A, forced: false }]);
+  });
+});
