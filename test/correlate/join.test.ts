@@ -75,6 +75,21 @@ function correlate(records: LogRecord[], settings: CorrelateSettings = {}) {
   return c.finish();
 }
 
+/** A line of an explicit trace that logs order ord_8f3k2a9x1 under `field`. */
+const orderLine = (
+  at: number,
+  service: string,
+  traceId: string,
+  spanId: string,
+  field = "order_id",
+) => ({
+  at,
+  service,
+  traceId,
+  spanId,
+  keys: [`${field}=ord_8f3k2a9x1`],
+});
+
 const noExplicitTraces = (): Set<string> => new Set();
 
 /** Records grouped by the trace id the join gave them, as sets of truth labels. */
@@ -456,21 +471,9 @@ describe("Correlator: explicit traces and the join", () => {
     // The checkout service calls billing through a queue that drops traceparent: billing starts trace
     // T2 of its own, but both log the order id.
     const r = run((r) => {
-      r.add({
-        at: 0,
-        service: "checkout",
-        traceId: T1,
-        spanId: S1,
-        keys: ["order_id=ord_8f3k2a9x1"],
-      });
+      r.add(orderLine(0, "checkout", T1, S1));
       r.add({ at: 10, service: "checkout", traceId: T1, spanId: S1, msg: "enqueued" });
-      r.add({
-        at: 50,
-        service: "billing",
-        traceId: T2,
-        spanId: S2,
-        keys: ["orderId=ord_8f3k2a9x1"],
-      });
+      r.add(orderLine(50, "billing", T2, S2, "orderId"));
       r.add({ at: 80, service: "billing", traceId: T2, spanId: S2, msg: "charged" });
     });
     const { traces, join } = correlate(r.sorted());
@@ -495,34 +498,10 @@ describe("Correlator: explicit traces and the join", () => {
   it("does not merge two traces of the same services that share an id (a retry)", () => {
     // The client retried order ord_8f3k2a9x1: two full traces through the same services.
     const r = run((r) => {
-      r.add({
-        at: 0,
-        service: "checkout",
-        traceId: T1,
-        spanId: S1,
-        keys: ["order_id=ord_8f3k2a9x1"],
-      });
-      r.add({
-        at: 40,
-        service: "billing",
-        traceId: T1,
-        spanId: "1".repeat(16),
-        keys: ["orderId=ord_8f3k2a9x1"],
-      });
-      r.add({
-        at: 500,
-        service: "checkout",
-        traceId: T2,
-        spanId: S2,
-        keys: ["order_id=ord_8f3k2a9x1"],
-      });
-      r.add({
-        at: 540,
-        service: "billing",
-        traceId: T2,
-        spanId: "2".repeat(16),
-        keys: ["orderId=ord_8f3k2a9x1"],
-      });
+      r.add(orderLine(0, "checkout", T1, S1));
+      r.add(orderLine(40, "billing", T1, "1".repeat(16), "orderId"));
+      r.add(orderLine(500, "checkout", T2, S2));
+      r.add(orderLine(540, "billing", T2, "2".repeat(16), "orderId"));
     });
     const { traces, join } = correlate(r.sorted());
     expect(join?.merges.size).toBe(0);
@@ -638,23 +617,11 @@ describe("Correlator: join modes", () => {
   /** Two explicit traces and id-less records, all linked by one order id. */
   function mixed(): Run {
     return run((r) => {
-      r.add({
-        at: 0,
-        service: "a",
-        traceId: T1,
-        spanId: "1".repeat(16),
-        keys: ["order_id=ord_8f3k2a9x1"],
-      });
+      r.add(orderLine(0, "a", T1, "1".repeat(16)));
       r.add({ at: 10, service: "a", traceId: T1, spanId: "1".repeat(16), msg: "no key" });
       r.add({ at: 20, service: "b", keys: ["order_id=ord_8f3k2a9x1"] });
       r.add({ at: 30, service: "b", keys: ["order_id=ord_8f3k2a9x1"] });
-      r.add({
-        at: 40,
-        service: "c",
-        traceId: T2,
-        spanId: "2".repeat(16),
-        keys: ["order_id=ord_8f3k2a9x1"],
-      });
+      r.add(orderLine(40, "c", T2, "2".repeat(16)));
     });
   }
 

@@ -14,6 +14,8 @@ const FIELD_COARSE_SHARE = 0.5;
 const FUNCTIONAL = 0.85;
 /** Pairs seen fewer times than this say nothing. */
 const MIN_EVIDENCE = 5;
+/** Keys per record that are paired up: a record with many keys must not make the pairs quadratic. */
+const MAX_PAIRED = 4;
 
 export interface FieldRejection {
   field: string;
@@ -99,14 +101,14 @@ function sharedPairs(
   const { from, list } = byRecord;
   let n = 0;
   for (let r = 0; r + 1 < from.length; r++) {
-    const k = from[r + 1]! - from[r]!;
+    const k = Math.min(MAX_PAIRED, from[r + 1]! - from[r]!);
     if (k > 1) n += k * (k - 1);
   }
   const pairs = new Float64Array(n);
   let used = 0;
   for (let r = 0; r + 1 < from.length; r++) {
     const a0 = from[r]!;
-    const a1 = from[r + 1]!;
+    const a1 = Math.min(from[r + 1]!, a0 + MAX_PAIRED);
     if (a1 - a0 < 2) continue;
     for (let i = a0; i < a1; i++) {
       const a = list[i]!;
