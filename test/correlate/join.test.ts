@@ -711,3 +711,41 @@ describe("Correlator: spans of a heuristic operation", () => {
     expect(worker.end.ms).toBe(EPOCH + 520);
   });
 });
+
+describe("joinRecords: a long operation whose steps have ids of their own", () => {
+  /**
+   * An agent API: every line of a request carries its request id (the api's two lines and the agent's
+   * many); each of the agent's 8 tool calls has a call id on two lines; 3 users share 24 overlapping
+   * requests. `userEverywhere`: the agent logs the user on its tool lines too.
+   */
+  function agentRun(userEverywhere: boolean): Run {
+    return run((r) => {
+      for (let n = 0; n < 24; n++) {
+        const op = `op${n}`;
+        const req = `req_${hex(n, 4)}8f3k2a9`;
+        const user = `user_id=usr_${n % 3}`;
+        let t = n * 150;
+        r.add({ at: t, service: "api", op, keys: [`request_id=${req}`, user] });
+        for (let k = 0; k < 8; k++) {
+          const call = `tool_call_id=call_${hex(n, 3)}${hex(k, 3)}x9z`;
+          const keys = [`request_id=${req}`, call, ...(userEverywhere ? [user] : [])];
+          r.add({ at: (t += 20), service: "agent", op, keys });
+          r.add({ at: (t += 90), service: "agent", op, keys: [`request_id=${req}`, call] });
+        }
+        r.add({ at: t + 5, service: "api", op, keys: [`request_id=${req}`, user] });
+      }
+    });
+  }
+
+  it("keeps the request as the operation, not its tool calls, and the user apart", () => {
+    for (const userEverywhere of [false, true]) {
+      const r = agentRun(userEverywhere);
+      const outcome = joinRecords(r.sorted(), noExplicitTraces);
+      const groups = groupsOf(r);
+      expect(groups, `user on agent lines: ${userEverywhere}`).toHaveLength(24);
+      expect(groups.every((g) => g.length === 1)).toBe(true);
+      expect(r.records.every((rec) => rec.traceId)).toBe(true);
+      for (const entry of outcome.traces.values()) expect(entry.joinKeys).not.toContain("user_id");
+    }
+  });
+});

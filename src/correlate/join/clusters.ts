@@ -17,7 +17,7 @@ export const Reason = {
   tooLong: 2,
   fieldDropped: 3,
   oneToOne: 4,
-  wider: 5,
+  bundle: 5,
 } as const;
 
 export interface Clusters {
@@ -29,11 +29,13 @@ export interface Clusters {
   first: Float64Array;
   last: Float64Array;
   maxGap: Float64Array;
-  /** Distinct services among the cluster's records. */
+  /** Distinct services among the cluster's records, and which (bit i: service i; exact up to 32). */
   services: Uint8Array;
+  serviceMask: Uint32Array;
+  masksExact: boolean;
   /** A `Reason` code. */
   rejected: Uint8Array;
-  /** For `oneToOne` and `wider`: how many values of which family the cluster ties together. */
+  /** For `oneToOne` and `bundle`: how many values of which family the cluster ties together. */
   partners: Int32Array;
   partnerFamily: Int32Array;
   windowMs: number;
@@ -153,6 +155,7 @@ export function buildClusters(table: KeyTable, facts: RecordFacts, windowMs?: nu
   const last = new Float64Array(size);
   const maxGap = new Float64Array(size);
   const services = new Uint8Array(size);
+  const serviceMask = new Uint32Array(size);
   const seen = new Int32Array(facts.serviceNames.length).fill(-1);
   const off = offset.view();
   for (let c = 0; c < size; c++) {
@@ -160,11 +163,13 @@ export function buildClusters(table: KeyTable, facts: RecordFacts, windowMs?: nu
     let b = Number.NaN;
     let gap = 0;
     let distinct = 0;
+    let mask = 0;
     for (let i = off[c]!; i < off[c + 1]!; i++) {
       const r = recs[i]!;
       if (seen[service[r]!] !== c) {
         seen[service[r]!] = c;
         distinct++;
+        mask |= 1 << (service[r]! % 32);
       }
       const t = times[r]!;
       if (Number.isNaN(t)) continue;
@@ -176,6 +181,7 @@ export function buildClusters(table: KeyTable, facts: RecordFacts, windowMs?: nu
     last[c] = b;
     maxGap[c] = gap;
     services[c] = Math.min(255, distinct);
+    serviceMask[c] = mask >>> 0;
   }
   return {
     size,
@@ -186,6 +192,8 @@ export function buildClusters(table: KeyTable, facts: RecordFacts, windowMs?: nu
     last,
     maxGap,
     services,
+    serviceMask,
+    masksExact: facts.serviceNames.length <= 32,
     rejected: new Uint8Array(size),
     partners: new Int32Array(size),
     partnerFamily: new Int32Array(size),

@@ -377,7 +377,7 @@ function reasonOf(ctx: Context, c: number): string {
     case Reason.oneToOne:
       return `names ${partner()}, which otherwise pair one to one with it: separate operations (a retry or a duplicate)`;
     default:
-      return `spans ${partner()}, each an operation across services of its own`;
+      return `spans ${partner()}, each reaching all the services it does: whole operations, not steps of one`;
   }
 }
 

@@ -42,6 +42,40 @@ export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
+/**
+ * What one operation's key value looks like: the median over the values of fields that cross services
+ * (those are the ones that tie an operation together), else over all values. Fine-grained ids of the
+ * steps inside an operation (tool calls, each on two lines) must not set the scale.
+ */
+function typicalValue(
+  cl: Clusters,
+  table: KeyTable,
+  counts: Float64Array,
+  spreads: Float64Array,
+): Typical {
+  const families = table.families.length;
+  const crossing = new Float64Array(families);
+  const all = new Float64Array(families);
+  for (let c = 0; c < cl.size; c++) {
+    const f = table.keyFamily[cl.key[c]!]!;
+    all[f]!++;
+    if (cl.services[c]! > 1) crossing[f]!++;
+  }
+  const pick = (f: number): boolean => crossing[f]! * 2 >= all[f]!;
+  let chosen = 0;
+  for (let c = 0; c < cl.size; c++) if (pick(table.keyFamily[cl.key[c]!]!)) chosen++;
+  if (chosen === 0) return { count: median(counts.slice()), spreadMs: median(spreads.slice()) };
+  const n = new Float64Array(chosen);
+  const s = new Float64Array(chosen);
+  let i = 0;
+  for (let c = 0; c < cl.size; c++) {
+    if (!pick(table.keyFamily[cl.key[c]!]!)) continue;
+    n[i] = counts[c]!;
+    s[i++] = spreads[c]!;
+  }
+  return { count: median(n), spreadMs: median(s) };
+}
+
 /** Marks coarse clusters, and whole fields whose values mostly are. */
 function rejectCoarse(
   cl: Clusters,
@@ -53,8 +87,8 @@ function rejectCoarse(
     counts[c] = cl.offset[c + 1]! - cl.offset[c]!;
     spreads[c] = spreadOf(cl, c);
   }
-  const typical = { count: median(counts.slice()), spreadMs: median(spreads.slice()) };
   const families = table.families.length;
+  const typical = typicalValue(cl, table, counts, spreads);
   const total = new Int32Array(families);
   const coarse = new Int32Array(families);
   for (let c = 0; c < cl.size; c++) {
@@ -128,28 +162,38 @@ function sharedPairs(
   return sorted.subarray(0, unique);
 }
 
+/** Whether cluster `b`'s records cover every service of cluster `a`'s. */
+function covers(cl: Clusters, b: number, a: number): boolean {
+  if (!cl.masksExact) return cl.services[b]! >= cl.services[a]!;
+  return (cl.serviceMask[b]! & cl.serviceMask[a]!) >>> 0 === cl.serviceMask[a];
+}
+
 /**
- * Calls `visit(a, family, partners)` for each cluster and each family it shares records with, with the
- * number of distinct clusters of that family.
+ * Calls `visit(a, family, partners, covering)` for each cluster and each family it shares records with:
+ * how many distinct clusters of that family, and whether each of them covers all of `a`'s services.
  */
 function eachPartnerFamily(
+  cl: Clusters,
   pairs: Float64Array,
-  size: number,
   familyOfCluster: Int32Array,
-  visit: (a: number, family: number, partners: number) => void,
+  visit: (a: number, family: number, partners: number, covering: boolean) => void,
 ): void {
+  const size = cl.size;
   const fams: number[] = [];
   const counts: number[] = [];
+  const covering: boolean[] = [];
   let current = -1;
   const flush = (): void => {
-    for (let i = 0; i < fams.length; i++) visit(current, fams[i]!, counts[i]!);
+    for (let i = 0; i < fams.length; i++) visit(current, fams[i]!, counts[i]!, covering[i]!);
     fams.length = 0;
     counts.length = 0;
+    covering.length = 0;
   };
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]!;
     const a = Math.floor(p / size);
-    const g = familyOfCluster[p - a * size]!;
+    const b = p - a * size;
+    const g = familyOfCluster[b]!;
     if (a !== current) {
       flush();
       current = a;
@@ -158,7 +202,11 @@ function eachPartnerFamily(
     if (at < 0) {
       fams.push(g);
       counts.push(1);
-    } else counts[at]!++;
+      covering.push(covers(cl, b, a));
+    } else {
+      counts[at]!++;
+      covering[at] = covering[at]! && covers(cl, b, a);
+    }
   }
   flush();
 }
@@ -176,33 +224,26 @@ function rejectAmbiguous(
   // For each family pair F→G: how many F values meet G at all, and how many meet exactly one G value.
   const meet = new Int32Array(families * families);
   const one = new Int32Array(families * families);
-  eachPartnerFamily(pairs, cl.size, familyOfCluster, (a, g, n) => {
+  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, n) => {
     const k = familyOfCluster[a]! * families + g;
     meet[k]!++;
     if (n === 1) one[k]!++;
   });
-  const widthSum = new Float64Array(families);
-  const widthN = new Float64Array(families);
-  for (let c = 0; c < cl.size; c++) {
-    if (cl.rejected[c]) continue;
-    widthSum[familyOfCluster[c]!]! += cl.services[c]!;
-    widthN[familyOfCluster[c]!]!++;
-  }
-  const width = (f: number): number => (widthN[f]! > 0 ? widthSum[f]! / widthN[f]! : 0);
   const functional = (f: number, g: number): boolean | undefined => {
     const k = f * families + g;
     return meet[k]! < MIN_EVIDENCE ? undefined : one[k]! >= FUNCTIONAL * meet[k]!;
   };
-  eachPartnerFamily(pairs, cl.size, familyOfCluster, (a, g, n) => {
+  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, n, covering) => {
     if (n < 2 || cl.rejected[a]) return;
     const f = familyOfCluster[a]!;
     const down = functional(g, f);
     const up = functional(f, g);
     let reason = 0;
     if (down && up) reason = Reason.oneToOne;
-    // Too few values of this field to tell (one user behind every request) counts as not one to one:
-    // this value alone already names several of the wider operations.
-    else if (down && up !== true && width(g) > width(f)) reason = Reason.wider;
+    // A value over several values of a finer field, each of which reaches every service this one does,
+    // bundles whole operations (a user, a session); a value over steps that stay within fewer services
+    // (tool calls of one request) does not. Too few values to tell counts as not one to one.
+    else if (down && up !== true && covering) reason = Reason.bundle;
     if (!reason) return;
     cl.rejected[a] = reason;
     cl.partners[a] = n;
