@@ -110,7 +110,7 @@ describe("heuristic join of logs without any trace id", async () => {
     expect(text.stdout).toMatch(
       /≡ joined on request_id=[0-9a-f-]{36}: \d+ records of gateway, planner/,
     );
-    expect(text.stdout).toMatch(/∅ not joined on user_id=\S+: shared by \d+ records/);
+    expect(text.stdout).toMatch(/∅ not joined on user_id=\S+: spans \d+ request_id values/);
     expect(text.stdout).toMatch(/not a join key: user_id/);
     const json = JSON.parse((await run("heuristic", "--explain")).stdout) as {
       traces: { explain?: { joined: unknown[]; rejected: unknown[] } }[];

@@ -204,16 +204,16 @@ describe("joinRecords: interleaved operations across services", () => {
     }
   });
 
-  it("drops the user id as a whole field when its values are on far too many records", () => {
+  it("drops the user id as a whole field when it bundles all the requests", () => {
     // One user behind 60 requests: their id is on 120 records, where a request's is on 4.
     const r = threeServiceRun(60, 1);
     const outcome = joinRecords(r.sorted(), noExplicitTraces);
     expect(groupsOf(r)).toHaveLength(60);
     expect(outcome.droppedFields.map((f) => f.field)).toEqual(["user_id"]);
-    expect(outcome.droppedFields[0]!.reason).toMatch(/too many records/);
+    expect(outcome.droppedFields[0]!.reason).toMatch(/bundle several whole operations/);
     for (const entry of outcome.traces.values())
       expect(entry.rejected.find((k) => k.key === "user_id")?.reason).toMatch(
-        /shared by 120 records/,
+        /spans 60 request_id values, each reaching all the services it does/,
       );
   });
 

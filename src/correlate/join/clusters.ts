@@ -18,6 +18,8 @@ export const Reason = {
   fieldDropped: 3,
   oneToOne: 4,
   bundle: 5,
+  lingering: 6,
+  idle: 7,
 } as const;
 
 export interface Clusters {
@@ -35,7 +37,7 @@ export interface Clusters {
   masksExact: boolean;
   /** A `Reason` code. */
   rejected: Uint8Array;
-  /** For `oneToOne` and `bundle`: how many values of which family the cluster ties together. */
+  /** For `oneToOne`, `bundle` and `idle`: how many values of which family the cluster ties together. */
   partners: Int32Array;
   partnerFamily: Int32Array;
   windowMs: number;

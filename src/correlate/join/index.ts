@@ -363,17 +363,20 @@ function describe(
 
 function reasonOf(ctx: Context, c: number): string {
   const { cl, typical, table } = ctx;
+  const f = table.keyFamily[cl.key[c]!]!;
   const partner = (): string =>
     `${cl.partners[c]} ${table.fields[table.fieldFamily.indexOf(cl.partnerFamily[c]!)]} values`;
   switch (cl.rejected[c]) {
+    case Reason.lingering:
+      return `stays open across much of the input (about ${typical.concurrency[f]!.toFixed(1)} such values at once), on ${sizeOf(cl, c)} records: a tenant or user, not an operation`;
     case Reason.tooMany:
-      return `shared by ${sizeOf(cl, c)} records (a typical key value: ${typical.count})`;
+      return `shared by ${sizeOf(cl, c)} records (a typical value of the field: ${typical.count[f]})`;
     case Reason.tooLong:
-      return `spread over ${formatMs(spreadOf(cl, c))} (a typical key value: ${formatMs(typical.spreadMs)})`;
+      return `spread over ${formatMs(spreadOf(cl, c))} (a typical value of the field: ${formatMs(typical.spreadMs[f]!)})`;
     case Reason.fieldDropped:
-      return ctx.dropped.find(
-        (d) => familyOf(d.field) === table.families[table.keyFamily[cl.key[c]!]!],
-      )!.reason;
+      return ctx.dropped.find((d) => familyOf(d.field) === table.families[f])!.reason;
+    case Reason.idle:
+      return `stays open across ${partner()} with idle time between them: separate operations`;
     case Reason.oneToOne:
       return `names ${partner()}, which otherwise pair one to one with it: separate operations (a retry or a duplicate)`;
     default:

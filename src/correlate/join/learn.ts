@@ -8,24 +8,22 @@ import type { KeyTable } from "./key-table.js";
 /** How many times the usual record count, or the usual time spread, makes a value too coarse. */
 const COARSE_COUNT = 10;
 const COARSE_SPREAD = 30;
+/** A field with this many times fewer values open at once than the busiest field lingers. */
+const COARSE_CONCURRENCY = 8;
 /** Share of a field's values that must be too coarse for the whole field to be dropped. */
 const FIELD_COARSE_SHARE = 0.5;
 /** A field pair is one-to-one (or many-to-one) when this share of values sees exactly one partner. */
 const FUNCTIONAL = 0.85;
 /** Pairs seen fewer times than this say nothing. */
 const MIN_EVIDENCE = 5;
+/** How many times more of a field's values open at once than of a finer field's means idle time between. */
+const IDLE_RATIO = 3;
 /** Keys per record that are paired up: a record with many keys must not make the pairs quadratic. */
 const MAX_PAIRED = 4;
 
 export interface FieldRejection {
   field: string;
   reason: string;
-}
-
-/** What a usual key value looks like, for the reasons given. */
-export interface Typical {
-  count: number;
-  spreadMs: number;
 }
 
 function median(values: Float64Array): number {
@@ -42,86 +40,125 @@ export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
-/**
- * What one operation's key value looks like: the median over the values of fields that cross services
- * (those are the ones that tie an operation together), else over all values. Fine-grained ids of the
- * steps inside an operation (tool calls, each on two lines) must not set the scale.
- */
-function typicalValue(
+/** What a usual value of each field family looks like, for the rules and the reasons given. */
+export interface Typical {
+  count: Float64Array;
+  spreadMs: Float64Array;
+  /** How many of the family's values are open at once, on average over the input's time span. */
+  concurrency: Float64Array;
+}
+
+function typicalByFamily(
   cl: Clusters,
   table: KeyTable,
   counts: Float64Array,
   spreads: Float64Array,
 ): Typical {
   const families = table.families.length;
-  const crossing = new Float64Array(families);
-  const all = new Float64Array(families);
+  const members: number[][] = Array.from({ length: families }, () => []);
+  let from = Infinity;
+  let to = -Infinity;
   for (let c = 0; c < cl.size; c++) {
-    const f = table.keyFamily[cl.key[c]!]!;
-    all[f]!++;
-    if (cl.services[c]! > 1) crossing[f]!++;
+    members[table.keyFamily[cl.key[c]!]!]!.push(c);
+    if (cl.first[c]! < from) from = cl.first[c]!;
+    if (cl.last[c]! > to) to = cl.last[c]!;
   }
-  const pick = (f: number): boolean => crossing[f]! * 2 >= all[f]!;
-  let chosen = 0;
-  for (let c = 0; c < cl.size; c++) if (pick(table.keyFamily[cl.key[c]!]!)) chosen++;
-  if (chosen === 0) return { count: median(counts.slice()), spreadMs: median(spreads.slice()) };
-  const n = new Float64Array(chosen);
-  const s = new Float64Array(chosen);
-  let i = 0;
-  for (let c = 0; c < cl.size; c++) {
-    if (!pick(table.keyFamily[cl.key[c]!]!)) continue;
-    n[i] = counts[c]!;
-    s[i++] = spreads[c]!;
-  }
-  return { count: median(n), spreadMs: median(s) };
+  const span = Math.max(1, to - from);
+  const typical: Typical = {
+    count: new Float64Array(families),
+    spreadMs: new Float64Array(families),
+    concurrency: new Float64Array(families),
+  };
+  members.forEach((list, f) => {
+    typical.count[f] = median(Float64Array.from(list, (c) => counts[c]!));
+    typical.spreadMs[f] = median(Float64Array.from(list, (c) => spreads[c]!));
+    let open = 0;
+    for (const c of list) open += spreads[c]!;
+    typical.concurrency[f] = open / span;
+  });
+  return typical;
 }
 
-/** Marks coarse clusters, and whole fields whose values mostly are. */
-function rejectCoarse(
-  cl: Clusters,
-  table: KeyTable,
-): { typical: Typical; dropped: FieldRejection[] } {
+/**
+ * Marks coarse clusters: a whole field whose few values each stay open across much of the input with
+ * many records (a tenant, a user: far fewer open at once than the busiest field's), and, within a
+ * field, a value with far more records or far longer than its field's usual one (a hot user, a
+ * replayed id). The scale is each field's own: steps of an operation (a tool call on two lines) must
+ * not make the operation's id look coarse.
+ */
+function rejectCoarse(cl: Clusters, table: KeyTable): Typical {
   const counts = new Float64Array(cl.size);
   const spreads = new Float64Array(cl.size);
   for (let c = 0; c < cl.size; c++) {
     counts[c] = cl.offset[c + 1]! - cl.offset[c]!;
     spreads[c] = spreadOf(cl, c);
   }
+  const typical = typicalByFamily(cl, table, counts, spreads);
+  const overall = median(counts.slice());
   const families = table.families.length;
-  const typical = typicalValue(cl, table, counts, spreads);
-  const total = new Int32Array(families);
-  const coarse = new Int32Array(families);
+  const clustersOf = new Int32Array(families);
+  for (let c = 0; c < cl.size; c++) clustersOf[table.keyFamily[cl.key[c]!]!]!++;
+  let busiest = 0;
+  for (let f = 0; f < families; f++) busiest = Math.max(busiest, typical.concurrency[f]!);
+  const lingering = (f: number): boolean =>
+    typical.concurrency[f]! * COARSE_CONCURRENCY < busiest &&
+    typical.count[f]! > COARSE_COUNT * Math.max(overall, 2);
   for (let c = 0; c < cl.size; c++) {
+    const f = table.keyFamily[cl.key[c]!]!;
     const n = counts[c]!;
-    if (n > Math.max(COARSE_COUNT * typical.count, 20)) cl.rejected[c] = Reason.tooMany;
-    else if (spreads[c]! > COARSE_SPREAD * Math.max(typical.spreadMs, 1) && n > 2 * typical.count) {
+    if (lingering(f)) cl.rejected[c] = Reason.lingering;
+    else if (clustersOf[f]! < MIN_EVIDENCE) continue;
+    else if (n > Math.max(COARSE_COUNT * typical.count[f]!, 20)) cl.rejected[c] = Reason.tooMany;
+    else if (
+      spreads[c]! > COARSE_SPREAD * Math.max(typical.spreadMs[f]!, 1) &&
+      n > 2 * typical.count[f]!
+    ) {
       cl.rejected[c] = Reason.tooLong;
     }
+  }
+  return typical;
+}
+
+/** Drops, as a whole, each field most of whose values were turned down, saying why. */
+function dropFields(cl: Clusters, table: KeyTable): FieldRejection[] {
+  const families = table.families.length;
+  const total = new Int32Array(families);
+  const byReason = Array.from({ length: families }, () => new Int32Array(8));
+  for (let c = 0; c < cl.size; c++) {
     const f = table.keyFamily[cl.key[c]!]!;
     total[f]!++;
-    if (cl.rejected[c]) coarse[f]!++;
+    byReason[f]![cl.rejected[c]!]!++;
   }
   const dropped: FieldRejection[] = [];
+  const isDropped = new Uint8Array(families);
   for (let f = 0; f < families; f++) {
-    if (coarse[f] === 0 || coarse[f]! < total[f]! * FIELD_COARSE_SHARE) continue;
+    const rejected = total[f]! - byReason[f]![Reason.none]!;
+    if (rejected === 0 || rejected < total[f]! * FIELD_COARSE_SHARE) continue;
+    isDropped[f] = 1;
     const field = table.fields[table.fieldFamily.indexOf(f)]!;
+    let main: number = Reason.tooMany;
+    for (let r = 1; r < 8; r++) if (byReason[f]![r]! > byReason[f]![main]!) main = r;
     dropped.push({
       field,
-      reason: `most ${field} values are shared by too many records or too long (${coarse[f]} of ${total[f]})`,
+      reason: `${FIELD_REASON[main] ?? "turned down"} (${rejected} of ${total[f]})`,
     });
   }
-  if (dropped.length > 0) {
-    const isDropped = new Uint8Array(families);
-    for (let f = 0; f < families; f++) {
-      if (coarse[f]! > 0 && coarse[f]! >= total[f]! * FIELD_COARSE_SHARE) isDropped[f] = 1;
-    }
-    for (let c = 0; c < cl.size; c++) {
-      if (!cl.rejected[c] && isDropped[table.keyFamily[cl.key[c]!]!])
-        cl.rejected[c] = Reason.fieldDropped;
-    }
+  for (let c = 0; c < cl.size; c++) {
+    if (!cl.rejected[c] && isDropped[table.keyFamily[cl.key[c]!]!])
+      cl.rejected[c] = Reason.fieldDropped;
   }
-  return { typical, dropped };
+  return dropped;
 }
+
+const FIELD_REASON: Record<number, string> = {
+  [Reason.lingering]:
+    "its values stay open across much of the input, each on many records: a tenant or user, not an operation",
+  [Reason.tooMany]: "most values are shared by far more records than usual",
+  [Reason.tooLong]: "most values are spread over far longer than usual",
+  [Reason.oneToOne]: "most values name several separate operations",
+  [Reason.bundle]: "most values bundle several whole operations",
+  [Reason.idle]: "most values stay open across idle time between several operations",
+};
 
 /**
  * Pairs of accepted clusters that share a record, across families, as sorted unique numbers
@@ -169,25 +206,30 @@ function covers(cl: Clusters, b: number, a: number): boolean {
 }
 
 /**
- * Calls `visit(a, family, partners, covering)` for each cluster and each family it shares records with:
- * how many distinct clusters of that family, and whether each of them covers all of `a`'s services.
+ * Calls `visit(a, family, partners, covering, wider)` for each cluster and each family it shares records
+ * with: how many distinct clusters of that family, whether each of them covers all of `a`'s services,
+ * and whether any reaches more services than `a`.
  */
 function eachPartnerFamily(
   cl: Clusters,
   pairs: Float64Array,
   familyOfCluster: Int32Array,
-  visit: (a: number, family: number, partners: number, covering: boolean) => void,
+  visit: (a: number, family: number, partners: number, covering: boolean, wider: boolean) => void,
 ): void {
   const size = cl.size;
   const fams: number[] = [];
   const counts: number[] = [];
   const covering: boolean[] = [];
+  const wider: boolean[] = [];
   let current = -1;
   const flush = (): void => {
-    for (let i = 0; i < fams.length; i++) visit(current, fams[i]!, counts[i]!, covering[i]!);
+    for (let i = 0; i < fams.length; i++) {
+      visit(current, fams[i]!, counts[i]!, covering[i]!, wider[i]!);
+    }
     fams.length = 0;
     counts.length = 0;
     covering.length = 0;
+    wider.length = 0;
   };
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]!;
@@ -203,9 +245,11 @@ function eachPartnerFamily(
       fams.push(g);
       counts.push(1);
       covering.push(covers(cl, b, a));
+      wider.push(cl.services[b]! > cl.services[a]!);
     } else {
       counts[at]!++;
       covering[at] = covering[at]! && covers(cl, b, a);
+      wider[at] = wider[at]! || cl.services[b]! > cl.services[a]!;
     }
   }
   flush();
@@ -216,6 +260,7 @@ function rejectAmbiguous(
   cl: Clusters,
   table: KeyTable,
   byRecord: { from: Int32Array; list: Int32Array },
+  typical: Typical,
 ): void {
   const families = table.families.length;
   const familyOfCluster = new Int32Array(cl.size);
@@ -233,17 +278,24 @@ function rejectAmbiguous(
     const k = f * families + g;
     return meet[k]! < MIN_EVIDENCE ? undefined : one[k]! >= FUNCTIONAL * meet[k]!;
   };
-  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, n, covering) => {
+  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, n, covering, wider) => {
     if (n < 2 || cl.rejected[a]) return;
     const f = familyOfCluster[a]!;
     const down = functional(g, f);
     const up = functional(f, g);
     let reason = 0;
+    const coarser = down && up !== true;
     if (down && up) reason = Reason.oneToOne;
     // A value over several values of a finer field, each of which reaches every service this one does,
     // bundles whole operations (a user, a session); a value over steps that stay within fewer services
-    // (tool calls of one request) does not. Too few values to tell counts as not one to one.
-    else if (down && up !== true && covering) reason = Reason.bundle;
+    // (tool calls of one request) does not. Values all within one and the same service tell nothing
+    // this way. Too few values to tell counts as not one to one.
+    else if (coarser && covering && (wider || cl.services[a]! > 1)) reason = Reason.bundle;
+    // Values that stay open far longer than the finer values under them sum up to (steps of an
+    // operation tile it; operations of a user leave it idle in between) hold separate operations.
+    else if (coarser && typical.concurrency[f]! > IDLE_RATIO * typical.concurrency[g]!) {
+      reason = Reason.idle;
+    }
     if (!reason) return;
     cl.rejected[a] = reason;
     cl.partners[a] = n;
@@ -258,8 +310,11 @@ export function learnKeys(
   byRecord: { from: Int32Array; list: Int32Array },
   forced: boolean,
 ): { typical: Typical; dropped: FieldRejection[] } {
-  if (forced) return { typical: { count: 0, spreadMs: 0 }, dropped: [] };
-  const learned = rejectCoarse(cl, table);
-  rejectAmbiguous(cl, table, byRecord);
-  return learned;
+  if (forced) {
+    const none = new Float64Array(table.families.length);
+    return { typical: { count: none, spreadMs: none, concurrency: none }, dropped: [] };
+  }
+  const typical = rejectCoarse(cl, table);
+  rejectAmbiguous(cl, table, byRecord, typical);
+  return { typical, dropped: dropFields(cl, table) };
 }
