@@ -592,6 +592,17 @@ describe("Correlator: attach by time", () => {
     expect(r.records.find((rec) => rec.message === "flushing buffer")!.traceId).toBeUndefined();
   });
 
+  it("attaches in a thread of a pool that comes back to an operation after finishing another", () => {
+    // Worker thread 4242/main takes job A, then job B from the queue, then A's next step: B runs
+    // whole inside A's range, never crosswise, so the thread is still one operation at a time.
+    const r = laneRun(["A", "A", "B", "B", "B", "A", "A", "C", "C"], 3);
+    const { unmatched } = correlate(r.sorted(), { attachByTime: true });
+    expect(unmatched).toEqual([]);
+    const orphan = r.records.find((rec) => rec.message === "flushing buffer")!;
+    expect(orphan.idSource).toBe("time");
+    expect(orphan.traceId).toBe(r.records.find((rec) => r.truth.get(rec) === "B")!.traceId);
+  });
+
   it("does not attach across lanes", () => {
     // The record comes from another thread than the job's lines.
     const r = run((r) => {

@@ -53,19 +53,28 @@ function byTimeThenLine(a: LogRecord, b: LogRecord): number {
   return timeMs(a) - timeMs(b) || a.line - b.line;
 }
 
-/** Share of a lane's records that may resume an operation after another one's records. */
-const MAX_RESUMES = 0.05;
+/** Share of a lane's operations that may interleave with the next before the lane counts as an event loop. */
+const MAX_INTERLEAVED = 0.05;
 
-/** Whether the lane did one operation at a time (a thread), rather than many at once (an event loop). */
+/**
+ * Whether the lane did one operation at a time (a thread), rather than many at once (an event loop).
+ * A thread of a pool may come back to an operation after finishing another (one range inside the
+ * other); an event loop runs them crosswise: one starts, the next starts, the first ends, then the next.
+ */
 function isSequential(lane: LogRecord[]): boolean {
-  const seen = new Set<string>();
-  let resumes = 0;
-  for (let i = 0; i < lane.length; i++) {
-    const id = lane[i]!.traceId!;
-    if (i > 0 && lane[i - 1]!.traceId !== id && seen.has(id)) resumes++;
-    seen.add(id);
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  lane.forEach((r, i) => {
+    if (!first.has(r.traceId!)) first.set(r.traceId!, i);
+    last.set(r.traceId!, i);
+  });
+  const ops = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)!);
+  let crosswise = 0;
+  for (let k = 1; k < ops.length; k++) {
+    const prevEnd = last.get(ops[k - 1]!)!;
+    if (first.get(ops[k]!)! < prevEnd && last.get(ops[k]!)! > prevEnd) crosswise++;
   }
-  return resumes <= lane.length * MAX_RESUMES;
+  return crosswise <= ops.length * MAX_INTERLEAVED;
 }
 
 /** In a lane that works one operation at a time, the operation around `r`: its neighbours agree on it. */
