@@ -49,4 +49,44 @@ describe("decodeSource", () => {
     expect(records[0]!.message).toBe("ok");
     expect(skips).toEqual(["2: not JSON", "3: not JSON"]);
   });
+
+  it("frames each pod's multi-line object on its own when kubectl --prefix interleaves them", async () => {
+    const span = (name: string, id: string) =>
+      JSON.stringify(
+        {
+          name,
+          context: { trace_id: `0x${"ab".repeat(16)}`, span_id: `0x${id}`, trace_state: "[]" },
+          parent_id: null,
+          start_time: "2026-11-24T01:05:40.998814Z",
+          end_time: "2026-11-24T01:05:41.001753Z",
+          resource: { attributes: { "service.name": name } },
+        },
+        null,
+        4,
+      ).split("\n");
+    const a = span("agent-a", "1".repeat(16)).map((l) => `[pod/agent-a-0/agent-a] ${l}`);
+    const b = span("agent-b", "2".repeat(16)).map((l) => `[pod/agent-b-0/agent-b] ${l}`);
+    const merged = a.flatMap((l, i) => [l, b[i]!]);
+    const { records, skips } = await decode(merged.join("\n"));
+    expect(skips).toEqual([]);
+    expect(records.map((r) => [r.line, r.service, r.spanId])).toEqual([
+      [1, "agent-a", "1".repeat(16)],
+      [2, "agent-b", "2".repeat(16)],
+    ]);
+  });
+
+  it("joins a stack trace to the error record of its own pod only", async () => {
+    const { records, skips } = await decode(
+      [
+        '[pod/pay-0/pay] {"event": "payment failed", "level": "error"}',
+        '[pod/web-0/web] {"event": "page served", "level": "info"}',
+        "[pod/pay-0/pay] Traceback (most recent call last):",
+        "[pod/web-0/web] Traceback (most recent call last):",
+        '[pod/pay-0/pay]   File "/app/pay.py", line 12, in charge',
+        "[pod/pay-0/pay] ValueError: card declined",
+      ].join("\n"),
+    );
+    expect(records.map((r) => r.message.split("\n").length)).toEqual([4, 1]);
+    expect(skips).toEqual(["4: not JSON"]);
+  });
 });
