@@ -26,6 +26,7 @@ const COMPOSE = /^([A-Za-z0-9][\w.-]*?)(?:[-_]\d+)?\s+\| /;
 // stern's default output: `<pod> <container> <line>` (DNS-1123 names), the line being JSON or a timestamp.
 const STERN = /^([a-z0-9][a-z0-9.-]*) ([a-z0-9][a-z0-9-]*) (?=[{[]|\d{4}-\d{2}-\d{2}T)/;
 const STERN_JSON = '{"message":';
+const MAX_STERN_PREFIXES = 1024;
 const DOCKER_JSON = '{"log":';
 
 /** `agents-7d9f8b6c5-x2kq4` → `agents`, `db-0` → `db`, `node-agent-8zq2p` → `node-agent`. */
@@ -47,6 +48,8 @@ function podService(pod: string, container: string): string {
  */
 export class TransportUnwrapper {
   #partial: { text: string; line: number; context: LineContext | undefined } | undefined;
+  // stern prefixes seen on JSON lines: a multi-line object's inner lines under them are unwrapped too.
+  readonly #sternPrefixes = new Set<string>();
 
   /** Returns the application's line, or undefined while a split line is still incomplete. */
   push(
@@ -72,11 +75,11 @@ export class TransportUnwrapper {
         if (cri) return this.#piece(text.slice(cri[0].length), cri[2] === "P", lineNo, context);
       }
     }
-    const stern = isAlnum(text.charCodeAt(0)) ? STERN.exec(text) : null;
+    const stern = isAlnum(text.charCodeAt(0)) ? this.#stern(text) : undefined;
     if (stern) {
-      const [, pod, container] = stern as unknown as [string, string, string];
+      const [pod, container, length] = stern;
       context = { ...context, pod, container, service: podService(pod, container) };
-      text = text.slice(stern[0].length);
+      text = text.slice(length);
       return this.push(text, lineNo, context);
     }
     if (text.startsWith(STERN_JSON)) {
@@ -98,6 +101,20 @@ export class TransportUnwrapper {
       text = text.slice(compose[0].length);
     }
     return this.#piece(text, false, lineNo, context);
+  }
+
+  /** stern's `<pod> <container> `: pod, container and the prefix's length. */
+  #stern(text: string): [string, string, number] | undefined {
+    const m = STERN.exec(text);
+    if (m) {
+      if (this.#sternPrefixes.size < MAX_STERN_PREFIXES) this.#sternPrefixes.add(m[0]);
+      return [m[1]!, m[2]!, m[0].length];
+    }
+    if (this.#sternPrefixes.size === 0) return undefined;
+    const podEnd = text.indexOf(" ");
+    const end = text.indexOf(" ", podEnd + 1) + 1;
+    if (end === 0 || !this.#sternPrefixes.has(text.slice(0, end))) return undefined;
+    return [text.slice(0, podEnd), text.slice(podEnd + 1, end - 1), end];
   }
 
   /** A split line still open at the end of the input is emitted as it is. */

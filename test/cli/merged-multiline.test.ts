@@ -1,5 +1,6 @@
-// OTel Python's pretty-printed span exports of two pods, merged by `kubectl logs --prefix` line by line:
-// agtrace rebuilds the same spans and traces as from the two files read separately.
+// OTel Python's pretty-printed span exports of two pods, merged line by line the way `kubectl logs
+// --prefix`, stern and `docker compose logs` print them: agtrace rebuilds the same spans and traces as from
+// the two files read separately.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { agtrace } from "../helpers/exec.js";
@@ -16,13 +17,19 @@ const PODS = {
   "agent-b": "agent-b-5b8d7c6f9-q4w7z",
 };
 
-/** The two files' lines, each with its pod's prefix, taken one from each in turn. */
-function interleaved(): string {
+const PREFIXES: [string, (pod: string, container: string) => string][] = [
+  ["kubectl --prefix", (pod, container) => `[pod/${pod}/${container}] `],
+  ["stern", (pod, container) => `${pod} ${container} `],
+  ["docker compose logs", (_pod, container) => `${`${container}-1`.padEnd(10)} | `],
+];
+
+/** The two files' lines, each with its container's prefix, taken one from each in turn. */
+function interleaved(prefix: (pod: string, container: string) => string): string {
   const [a, b] = Object.entries(PODS).map(([name, pod]) =>
     readFileSync(`fixtures/two-agents/${name}.log`, "utf8")
       .split("\n")
       .filter(Boolean)
-      .map((l) => `[pod/${pod}/${name}] ${l}`),
+      .map((l) => prefix(pod, name) + l),
   );
   const out: string[] = [];
   for (let i = 0; i < Math.max(a!.length, b!.length); i++) {
@@ -40,10 +47,10 @@ function spans(stdout: string): Map<string, string> {
   return out;
 }
 
-describe("kubectl --prefix stream of interleaved multi-line span exports", () => {
+describe.each(PREFIXES)("%s stream of interleaved multi-line span exports", (_name, prefix) => {
   it("yields the spans and traces of the separate files", async () => {
     const separate = await agtrace(["correlate", "fixtures/two-agents", "--format", "json"]);
-    const merged = await agtrace(["correlate", "--format", "json"], { stdin: interleaved() });
+    const merged = await agtrace(["correlate", "--format", "json"], { stdin: interleaved(prefix) });
     expect(merged.code).toBe(0);
     expect(merged.stderr).toBe(separate.stderr);
     const expected = spans(separate.stdout);

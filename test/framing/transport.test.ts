@@ -104,6 +104,21 @@ describe("TransportUnwrapper", () => {
     ]);
   });
 
+  it("strips a stern prefix already seen from the inner lines of a multi-line object", () => {
+    const out = unwrapAll([
+      "agents-7d9f8b6c5-x2kq4 agents {",
+      'agents-7d9f8b6c5-x2kq4 agents     "name": "GET"',
+      "agents-7d9f8b6c5-x2kq4 agents }",
+      "other-0 app     indented text of a pod never seen on a JSON line",
+    ]);
+    expect(out.map((u) => [u.pod, u.text])).toEqual([
+      ["agents-7d9f8b6c5-x2kq4", "{"],
+      ["agents-7d9f8b6c5-x2kq4", '    "name": "GET"'],
+      ["agents-7d9f8b6c5-x2kq4", "}"],
+      [undefined, "other-0 app     indented text of a pod never seen on a JSON line"],
+    ]);
+  });
+
   it("reads `stern -o json` lines", () => {
     const wrapped = JSON.stringify({
       message: APP,
