@@ -760,3 +760,48 @@ describe("joinRecords: a long operation whose steps have ids of their own", () =
     }
   });
 });
+
+describe("joinRecords: a conversation of several messages", () => {
+  /**
+   * The api logs each message with its conversation and message ids; the orchestrator only names the
+   * conversation on the first line of its run (then its run id), and the tools the run id. Between
+   * messages the user pauses: the conversation id alone would glue the messages together.
+   */
+  function conversations(): Run {
+    return run((r) => {
+      for (let c = 0; c < 8; c++) {
+        const conv = `conversation_id=${hex(c, 8)}-22c4-46d2-b878-73857cc34d65`;
+        for (let m = 0; m < 3; m++) {
+          const op = `c${c}m${m}`;
+          const msg = `message_id=msg_${hex(c, 2)}${hex(m, 2)}kI2Ftyizl`;
+          const plan = `plan_run=run-${hex(c, 4)}${hex(m, 4)}7632`;
+          let t = c * 700 + m * 6000;
+          r.add({ at: t, service: "api", op, keys: [conv, msg] });
+          r.add({ at: (t += 10), service: "api", op, keys: [msg] });
+          r.add({
+            at: (t += 5),
+            service: "orchestrator",
+            op,
+            keys: [plan, `conversationId=${conv.split("=")[1]}`],
+          });
+          for (let k = 0; k < 3; k++) r.add({ at: (t += 400), service: "tools", op, keys: [plan] });
+          r.add({ at: (t += 300), service: "orchestrator", op, keys: [plan] });
+          r.add({ at: t + 20, service: "api", op, keys: [conv, msg] });
+        }
+      }
+    });
+  }
+
+  it("splits the conversation between its messages; its other records go with the message open then", () => {
+    const r = conversations();
+    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const groups = groupsOf(r);
+    expect(groups).toHaveLength(24);
+    expect(groups.every((g) => g.length === 1)).toBe(true);
+    expect(r.records.every((rec) => rec.traceId)).toBe(true);
+    const why = [...outcome.traces.values()].flatMap((t) => t.rejected);
+    expect(why.find((k) => k.key === "conversation_id")?.reason).toMatch(
+      /runs through 3 message_id values one after another/,
+    );
+  });
+});

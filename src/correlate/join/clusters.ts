@@ -20,6 +20,7 @@ export const Reason = {
   bundle: 5,
   lingering: 6,
   idle: 7,
+  split: 8,
 } as const;
 
 export interface Clusters {

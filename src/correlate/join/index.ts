@@ -82,16 +82,57 @@ function find(parent: Int32Array, x: number): number {
   return x;
 }
 
+/** The part a record of a split value belongs to: the one it carries, else the one open (or nearest) at `t`. */
+function partOf(
+  cl: Clusters,
+  byRecord: { from: Int32Array; list: Int32Array },
+  parts: number[],
+  r: number,
+  t: number,
+): number {
+  for (let i = byRecord.from[r]!; i < byRecord.from[r + 1]!; i++) {
+    if (parts.includes(byRecord.list[i]!)) return byRecord.list[i]!;
+  }
+  if (Number.isNaN(t)) return -1;
+  let best = -1;
+  let bestDistance = Infinity;
+  for (const p of parts) {
+    const distance = t < cl.first[p]! ? cl.first[p]! - t : t > cl.last[p]! ? t - cl.last[p]! : 0;
+    // Open at `t` (distance 0): the latest to have begun is the one the record continues.
+    if (distance < bestDistance || (distance === 0 && cl.first[p]! > cl.first[best]!)) {
+      best = p;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
 /** Records grouped by union-find over the accepted clusters: `members[from[c]]` … per component c. */
-function components(cl: Clusters, records: number, byRecord: { from: Int32Array }) {
+function components(
+  cl: Clusters,
+  records: number,
+  byRecord: { from: Int32Array; list: Int32Array },
+  splits: Map<number, number[]>,
+  times: Float64Array,
+) {
   const parent = new Int32Array(records);
   for (let i = 0; i < records; i++) parent[i] = i;
+  const union = (a: number, b: number): void => {
+    const ra = find(parent, a);
+    const rb = find(parent, b);
+    if (ra !== rb) parent[rb] = ra;
+  };
   for (let c = 0; c < cl.size; c++) {
     if (cl.rejected[c]) continue;
-    const root = find(parent, cl.recs[cl.offset[c]!]!);
-    for (let i = cl.offset[c]! + 1; i < cl.offset[c + 1]!; i++) {
-      const r = find(parent, cl.recs[i]!);
-      if (r !== root) parent[r] = root;
+    for (let i = cl.offset[c]! + 1; i < cl.offset[c + 1]!; i++)
+      union(cl.recs[cl.offset[c]!]!, cl.recs[i]!);
+  }
+  // A value split between its parts: each of its records joins the part it names, else the one open then.
+  for (const [c, parts] of splits) {
+    for (let i = cl.offset[c]!; i < cl.offset[c + 1]!; i++) {
+      const r = cl.recs[i]!;
+      const part = partOf(cl, byRecord, parts, r, times[r]!);
+      if (part >= 0 && !cl.rejected[part]) union(cl.recs[cl.offset[part]!]!, r);
     }
   }
   const size = new Int32Array(records);
@@ -131,8 +172,14 @@ export function joinRecords(
   const facts = recordFacts(records);
   const cl = buildClusters(table, facts, settings.windowMs);
   const byRecord = clustersByRecord(cl, records.length);
-  const { typical, dropped } = learnKeys(cl, table, byRecord, settings.keys !== undefined);
-  const groups = components(cl, records.length, byRecord);
+  const { typical, dropped, splits } = learnKeys(
+    cl,
+    table,
+    byRecord,
+    facts,
+    settings.keys !== undefined,
+  );
+  const groups = components(cl, records.length, byRecord, splits, facts.times);
   const ctx: Context = {
     table,
     records,
@@ -375,6 +422,8 @@ function reasonOf(ctx: Context, c: number): string {
       return `spread over ${formatMs(spreadOf(cl, c))} (a typical value of the field: ${formatMs(typical.spreadMs[f]!)})`;
     case Reason.fieldDropped:
       return ctx.dropped.find((d) => familyOf(d.field) === table.families[f])!.reason;
+    case Reason.split:
+      return `runs through ${partner()} one after another, with idle time between: split between them`;
     case Reason.idle:
       return `stays open across ${partner()} with idle time between them: separate operations`;
     case Reason.oneToOne:

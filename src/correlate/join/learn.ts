@@ -2,7 +2,7 @@
 // records or over far longer than usual (a user, a tenant) is too coarse, and so is a value that ties
 // together several values of a field that is otherwise one-to-one with it (a retried task id) or
 // that each cross services on their own (a session around its requests).
-import { type Clusters, Reason } from "./clusters.js";
+import { type Clusters, type RecordFacts, Reason } from "./clusters.js";
 import type { KeyTable } from "./key-table.js";
 
 /** How many times the usual record count, or the usual time spread, makes a value too coarse. */
@@ -16,6 +16,8 @@ const FIELD_COARSE_SHARE = 0.5;
 const FUNCTIONAL = 0.85;
 /** Pairs seen fewer times than this say nothing. */
 const MIN_EVIDENCE = 5;
+/** Share of a value's time with none of its parts open that makes those parts separate operations. */
+const IDLE_SHARE = 0.3;
 /** How many times more of a field's values open at once than of a finer field's means idle time between. */
 const IDLE_RATIO = 3;
 /** Keys per record that are paired up: a record with many keys must not make the pairs quadratic. */
@@ -123,7 +125,7 @@ function rejectCoarse(cl: Clusters, table: KeyTable): Typical {
 function dropFields(cl: Clusters, table: KeyTable): FieldRejection[] {
   const families = table.families.length;
   const total = new Int32Array(families);
-  const byReason = Array.from({ length: families }, () => new Int32Array(8));
+  const byReason = Array.from({ length: families }, () => new Int32Array(REASONS));
   for (let c = 0; c < cl.size; c++) {
     const f = table.keyFamily[cl.key[c]!]!;
     total[f]!++;
@@ -137,7 +139,7 @@ function dropFields(cl: Clusters, table: KeyTable): FieldRejection[] {
     isDropped[f] = 1;
     const field = table.fields[table.fieldFamily.indexOf(f)]!;
     let main: number = Reason.tooMany;
-    for (let r = 1; r < 8; r++) if (byReason[f]![r]! > byReason[f]![main]!) main = r;
+    for (let r = 1; r < REASONS; r++) if (byReason[f]![r]! > byReason[f]![main]!) main = r;
     dropped.push({
       field,
       reason: `${FIELD_REASON[main] ?? "turned down"} (${rejected} of ${total[f]})`,
@@ -150,6 +152,7 @@ function dropFields(cl: Clusters, table: KeyTable): FieldRejection[] {
   return dropped;
 }
 
+const REASONS = 9;
 const FIELD_REASON: Record<number, string> = {
   [Reason.lingering]:
     "its values stay open across much of the input, each on many records: a tenant or user, not an operation",
@@ -158,6 +161,7 @@ const FIELD_REASON: Record<number, string> = {
   [Reason.oneToOne]: "most values name several separate operations",
   [Reason.bundle]: "most values bundle several whole operations",
   [Reason.idle]: "most values stay open across idle time between several operations",
+  [Reason.split]: "most values run through several operations one after another",
 };
 
 /**
@@ -205,31 +209,21 @@ function covers(cl: Clusters, b: number, a: number): boolean {
   return (cl.serviceMask[b]! & cl.serviceMask[a]!) >>> 0 === cl.serviceMask[a];
 }
 
-/**
- * Calls `visit(a, family, partners, covering, wider)` for each cluster and each family it shares records
- * with: how many distinct clusters of that family, whether each of them covers all of `a`'s services,
- * and whether any reaches more services than `a`.
- */
+/** Calls `visit(a, family, partners)` for each cluster and each family it shares records with. */
 function eachPartnerFamily(
   cl: Clusters,
   pairs: Float64Array,
   familyOfCluster: Int32Array,
-  visit: (a: number, family: number, partners: number, covering: boolean, wider: boolean) => void,
+  visit: (a: number, family: number, partners: number[]) => void,
 ): void {
   const size = cl.size;
   const fams: number[] = [];
-  const counts: number[] = [];
-  const covering: boolean[] = [];
-  const wider: boolean[] = [];
+  const lists: number[][] = [];
   let current = -1;
   const flush = (): void => {
-    for (let i = 0; i < fams.length; i++) {
-      visit(current, fams[i]!, counts[i]!, covering[i]!, wider[i]!);
-    }
+    for (let i = 0; i < fams.length; i++) visit(current, fams[i]!, lists[i]!);
     fams.length = 0;
-    counts.length = 0;
-    covering.length = 0;
-    wider.length = 0;
+    lists.length = 0;
   };
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]!;
@@ -243,16 +237,30 @@ function eachPartnerFamily(
     const at = fams.indexOf(g);
     if (at < 0) {
       fams.push(g);
-      counts.push(1);
-      covering.push(covers(cl, b, a));
-      wider.push(cl.services[b]! > cl.services[a]!);
-    } else {
-      counts[at]!++;
-      covering[at] = covering[at]! && covers(cl, b, a);
-      wider[at] = wider[at]! || cl.services[b]! > cl.services[a]!;
-    }
+      lists.push([b]);
+    } else lists[at]!.push(b);
   }
   flush();
+}
+
+/**
+ * Share of `a`'s time during which none of `partners` is open: the idle time between them. Only for
+ * partners that begin in the service `a` begins in (its entry): the parts `a` may be a sequence of.
+ */
+function idleShare(cl: Clusters, facts: RecordFacts, a: number, partners: number[]): number {
+  const entry = (c: number): number => facts.service[cl.recs[cl.offset[c]!]!]!;
+  const span = cl.last[a]! - cl.first[a]!;
+  if (!(span > 0) || partners.some((b) => entry(b) !== entry(a))) return 0;
+  const sorted = [...partners].sort((x, y) => cl.first[x]! - cl.first[y]!);
+  let covered = 0;
+  let reach = cl.first[a]!;
+  for (const b of sorted) {
+    const from = Math.max(reach, cl.first[b]!);
+    const to = Math.min(cl.last[a]!, cl.last[b]!);
+    if (to > from) covered += to - from;
+    reach = Math.max(reach, to);
+  }
+  return 1 - covered / span;
 }
 
 /** Marks clusters that glue together what a finer or same-level field keeps apart. */
@@ -261,7 +269,9 @@ function rejectAmbiguous(
   table: KeyTable,
   byRecord: { from: Int32Array; list: Int32Array },
   typical: Typical,
-): void {
+  facts: RecordFacts,
+): Map<number, number[]> {
+  const splits = new Map<number, number[]>();
   const families = table.families.length;
   const familyOfCluster = new Int32Array(cl.size);
   for (let c = 0; c < cl.size; c++) familyOfCluster[c] = table.keyFamily[cl.key[c]!]!;
@@ -269,17 +279,20 @@ function rejectAmbiguous(
   // For each family pair F→G: how many F values meet G at all, and how many meet exactly one G value.
   const meet = new Int32Array(families * families);
   const one = new Int32Array(families * families);
-  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, n) => {
+  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, partners) => {
     const k = familyOfCluster[a]! * families + g;
     meet[k]!++;
-    if (n === 1) one[k]!++;
+    if (partners.length === 1) one[k]!++;
   });
   const functional = (f: number, g: number): boolean | undefined => {
     const k = f * families + g;
     return meet[k]! < MIN_EVIDENCE ? undefined : one[k]! >= FUNCTIONAL * meet[k]!;
   };
-  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, n, covering, wider) => {
+  eachPartnerFamily(cl, pairs, familyOfCluster, (a, g, partners) => {
+    const n = partners.length;
     if (n < 2 || cl.rejected[a]) return;
+    const covering = partners.every((b) => covers(cl, b, a));
+    const wider = partners.some((b) => cl.services[b]! > cl.services[a]!);
     const f = familyOfCluster[a]!;
     const down = functional(g, f);
     const up = functional(f, g);
@@ -296,25 +309,44 @@ function rejectAmbiguous(
     else if (coarser && typical.concurrency[f]! > IDLE_RATIO * typical.concurrency[g]!) {
       reason = Reason.idle;
     }
+    // Parts at its own entry with idle time between them (the messages of a conversation): each part
+    // is an operation, and the value's other records go with the part open at their time.
+    else if (coarser && idleShare(cl, facts, a, partners) >= IDLE_SHARE) {
+      reason = Reason.split;
+      splits.set(a, partners);
+    }
     if (!reason) return;
     cl.rejected[a] = reason;
     cl.partners[a] = n;
     cl.partnerFamily[a] = g;
   });
+  return splits;
 }
 
 /** Decides which clusters join records (unless `forced`: fields named by the user join as they are). */
+export interface Learned {
+  typical: Typical;
+  dropped: FieldRejection[];
+  /** Clusters split between the parts they run through, with those parts. */
+  splits: Map<number, number[]>;
+}
+
 export function learnKeys(
   cl: Clusters,
   table: KeyTable,
   byRecord: { from: Int32Array; list: Int32Array },
+  facts: RecordFacts,
   forced: boolean,
-): { typical: Typical; dropped: FieldRejection[] } {
+): Learned {
   if (forced) {
     const none = new Float64Array(table.families.length);
-    return { typical: { count: none, spreadMs: none, concurrency: none }, dropped: [] };
+    return {
+      typical: { count: none, spreadMs: none, concurrency: none },
+      dropped: [],
+      splits: new Map(),
+    };
   }
   const typical = rejectCoarse(cl, table);
-  rejectAmbiguous(cl, table, byRecord, typical);
-  return { typical, dropped: dropFields(cl, table) };
+  const splits = rejectAmbiguous(cl, table, byRecord, typical, facts);
+  return { typical, dropped: dropFields(cl, table), splits };
 }
