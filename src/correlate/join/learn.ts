@@ -1,7 +1,9 @@
-// Which value clusters really name one operation, learned from all of them: a value shared by far more
-// records or over far longer than usual (a user, a tenant) is too coarse, and so is a value that ties
-// together several values of a field that is otherwise one-to-one with it (a retried task id) or
-// that each cross services on their own (a session around its requests).
+// Which value clusters really name one operation, learned from all of them. Turned down: a field whose
+// few values linger across the input (a tenant); a value far bigger or longer than its field's usual
+// one; a value over several values of a field otherwise one-to-one with it (a retried task id), over
+// several that each reach all its services (a user, a session), or open far longer than the finer
+// values under it (a user's sequential orders). Split: a value running through parts that begin where it
+// begins, one after another (a conversation through its messages).
 import { type Clusters, type RecordFacts, Reason } from "./clusters.js";
 import type { KeyTable } from "./key-table.js";
 
