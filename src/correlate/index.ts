@@ -39,6 +39,8 @@ export class Correlator {
   /** Candidate join keys of every record that has some, interned as they arrive. */
   readonly #keys: KeyTable;
   readonly #off: LogRecord[] = [];
+  /** Per explicit trace: the span whose keys were noted last, and the key fields noted for it. */
+  readonly #notedSpans = new Map<string, { spanId: string | undefined; fields: string[] }>();
 
   constructor(settings: CorrelateSettings = {}) {
     this.#settings = settings;
@@ -70,7 +72,33 @@ export class Correlator {
       const keys = joinKeysOf(record.attributes);
       if (keys) record.keys = keys;
     }
+    if (record.keys && record.traceId && !record.span && this.#repeatsSpan(record, record.keys)) {
+      record.keys = undefined;
+      return;
+    }
     this.#keys.add(record);
+  }
+
+  /**
+   * Whether a record of an explicit trace only repeats key fields already noted for its span: such
+   * lines add nothing to what links the trace, and skipping them spares most of the join's work on
+   * logs that have trace ids.
+   */
+  #repeatsSpan(record: LogRecord, keys: string[]): boolean {
+    const noted = this.#notedSpans.get(record.traceId!);
+    if (!noted || noted.spanId !== record.spanId) {
+      const fields: string[] = [];
+      for (let i = 0; i < keys.length; i += 2) fields.push(keys[i]!);
+      this.#notedSpans.set(record.traceId!, { spanId: record.spanId, fields });
+      return false;
+    }
+    let repeats = true;
+    for (let i = 0; i < keys.length; i += 2) {
+      if (noted.fields.includes(keys[i]!)) continue;
+      noted.fields.push(keys[i]!);
+      repeats = false;
+    }
+    return repeats;
   }
 
   /**

@@ -1,8 +1,11 @@
 // How long the work a record reports on took (`"ms": 230`, `"elapsed": "1.2s"`): a line logged at the end
 // of its work then also tells when the work began.
 
-/** Fields whose unit the name states, with the factor to milliseconds. */
-const WITH_UNIT: [string, number][] = [
+/**
+ * Fields whose unit the name states, with the factor to milliseconds; `null`: read only as text with
+ * units (`1.2s`, `2m3.5s`), since bare numbers there differ by library (zap: seconds; slog: nanoseconds).
+ */
+export const DURATION_FIELDS: ReadonlyMap<string, number | null> = new Map([
   ["duration_ms", 1],
   ["durationMs", 1],
   ["elapsed_ms", 1],
@@ -21,9 +24,11 @@ const WITH_UNIT: [string, number][] = [
   ["elapsed_seconds", 1000],
   ["duration_us", 0.001],
   ["duration_ns", 0.000001],
-];
-/** Fields read only as text with units (`1.2s`, `2m3.5s`): bare numbers there differ by library. */
-const TEXT_ONLY = ["duration", "elapsed", "took", "latency"];
+  ["duration", null],
+  ["elapsed", null],
+  ["took", null],
+  ["latency", null],
+]);
 
 const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
@@ -55,21 +60,14 @@ function positive(ms: number): number | undefined {
   return Number.isFinite(ms) && ms > 0 && ms < 31 * 86_400_000 ? ms : undefined;
 }
 
-export function pickDurationMs(obj: Record<string, unknown>): number | undefined {
-  for (const [name, factor] of WITH_UNIT) {
-    const v = obj[name];
-    if (typeof v === "number") return positive(v * factor);
-    if (typeof v === "string" && v !== "") {
-      const text = parseDurationText(v);
-      return positive(text ?? Number(v) * factor);
-    }
+/** The duration a field of a record states, in milliseconds, if `name` is a duration field. */
+export function durationOf(name: string, value: unknown): number | undefined {
+  const factor = DURATION_FIELDS.get(name);
+  if (factor === undefined) return undefined;
+  if (typeof value === "string") {
+    const text = parseDurationText(value);
+    if (text !== undefined) return positive(text);
+    return factor === null || value === "" ? undefined : positive(Number(value) * factor);
   }
-  for (const name of TEXT_ONLY) {
-    const v = obj[name];
-    if (typeof v === "string") {
-      const ms = parseDurationText(v);
-      if (ms !== undefined) return positive(ms);
-    }
-  }
-  return undefined;
+  return typeof value === "number" && factor !== null ? positive(value * factor) : undefined;
 }

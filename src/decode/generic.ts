@@ -2,9 +2,8 @@
 import type { LogRecord } from "../model.js";
 import { parseTimeValue } from "../util/instant.js";
 import { extractContext } from "./context.js";
-import { pickDurationMs } from "./duration.js";
 import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
-import { joinKeysOf, laneOf } from "./join-keys.js";
+import { laneOf, scanRecord } from "./join-keys.js";
 import { path, read } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
 
@@ -23,6 +22,8 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
   const message = messageText(messageOverride ?? pickMessage(obj) ?? obj.message ?? obj.msg ?? "");
 
   const ids = extractContext(obj, options);
+  // Keys and durations serve only the heuristic join: not read when it is off.
+  const scan = options.joinKeys ? scanRecord(obj, message) : undefined;
   // Every field in one literal (absent ones undefined): records keep one shape and no extra
   // property store, which matters with a million of them in memory.
   return {
@@ -36,8 +37,8 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
     spanId: ids.spanId,
     parentSpanId: ids.parentSpanId,
     idSource: ids.idSource,
-    durationMs: pickDurationMs(obj),
-    keys: options.joinKeys ? joinKeysOf(obj, message) : undefined,
+    durationMs: scan?.durationMs,
+    keys: scan?.keys,
     lane: options.joinKeys ? laneOf(obj) : undefined,
   } as LogRecord;
 }

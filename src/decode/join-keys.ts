@@ -1,6 +1,7 @@
 // Candidate join keys of a record: id-like fields (`request_id`, `jobId`, `x-request-id`) and id-shaped
 // values wherever they stand (UUIDs, ULIDs, long hex, `req_8f3k…`). Which of them really join
 // operations is learned later from all records (src/correlate/join).
+import { DURATION_FIELDS, durationOf } from "./duration.js";
 
 /** `request_id`, `requestId`, `x-request-id`, `idempotency_key`, `orderRef`, `uuid`. */
 const ID_NAME =
@@ -55,7 +56,9 @@ const ID = 1;
 const BY_VALUE = 2;
 /** A field the other decoders read: its text is no key, but an object under it (a received payload) may hold some. */
 const OBJECTS_ONLY = 3;
-type NameKind = typeof NEVER | typeof ID | typeof BY_VALUE | typeof OBJECTS_ONLY;
+/** How long the record's work took (`ms`, `durationMs`): read in the same pass, no key. */
+const DURATION = 4;
+type NameKind = typeof NEVER | typeof ID | typeof BY_VALUE | typeof OBJECTS_ONLY | typeof DURATION;
 
 /** Field names repeat on every line: classify each once (up to a bound, so odd inputs cannot grow it). */
 const nameKinds = new Map<string, NameKind>();
@@ -64,8 +67,9 @@ const MAX_NAMES = 4096;
 function nameKind(name: string): NameKind {
   let kind = nameKinds.get(name);
   if (kind !== undefined) return kind;
-  kind =
-    NOT_A_KEY.test(name) || name.includes("=")
+  kind = DURATION_FIELDS.has(name)
+    ? DURATION
+    : NOT_A_KEY.test(name) || name.includes("=")
       ? NEVER
       : READ_ELSEWHERE.test(name)
         ? OBJECTS_ONLY
@@ -76,12 +80,23 @@ function nameKind(name: string): NameKind {
   return kind;
 }
 
-/**
- * An object's candidate keys as a flat list `[field, value, field, value, …]` (undefined when there are
- * none): no string is built per key, the field names and values are those of the parsed object.
- */
+/** What one pass over a record's fields finds for the heuristic join. */
+export interface RecordScan {
+  /** Candidate keys as `[field, value, field, value, …]`: the parsed object's own strings, none built. */
+  keys: string[] | undefined;
+  /** How long the work the record reports on took, ms. */
+  durationMs: number | undefined;
+}
+
+/** An object's candidate keys (undefined when there are none). */
 export function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | undefined {
+  return scanRecord(obj, message).keys;
+}
+
+/** One walk over the record's fields for its candidate keys and stated duration. */
+export function scanRecord(obj: Record<string, unknown>, message?: string): RecordScan {
   let out: string[] | undefined;
+  let durationMs: number | undefined;
   const add = (field: string, value: string): void => {
     if (!out) {
       out = [field, value];
@@ -97,6 +112,10 @@ export function joinKeysOf(obj: Record<string, unknown>, message?: string): stri
       const kind = nameKind(name);
       if (kind === NEVER) continue;
       const v = o[name];
+      if (kind === DURATION) {
+        if (depth === 0) durationMs ??= durationOf(name, v);
+        continue;
+      }
       if (typeof v === "string") {
         if (kind === ID) {
           // Placeholders are short: longer values need no lowercased copy to be told apart.
@@ -117,7 +136,7 @@ export function joinKeysOf(obj: Record<string, unknown>, message?: string): stri
   if (message && message.length >= 36 && message.includes("-")) {
     for (const m of message.matchAll(UUID_IN_TEXT)) add("message", m[0]);
   }
-  return out;
+  return { keys: out, durationMs };
 }
 
 const LANE_FIELDS = [

@@ -1,6 +1,11 @@
 // How long a record says its work took: unit from the field name, or from the text.
 import { describe, expect, it } from "vitest";
-import { parseDurationText, pickDurationMs } from "../../src/decode/duration.js";
+import { parseDurationText } from "../../src/decode/duration.js";
+import { scanRecord } from "../../src/decode/join-keys.js";
+
+/** The duration a record states, read in the same pass as its join keys. */
+const pickDurationMs = (obj: Record<string, unknown>): number | undefined =>
+  scanRecord(obj).durationMs;
 
 describe("parseDurationText", () => {
   it("reads single units and Go's compound form", () => {
@@ -18,7 +23,7 @@ describe("parseDurationText", () => {
   });
 });
 
-describe("pickDurationMs", () => {
+describe("the duration a record states", () => {
   it("takes the unit a field name states", () => {
     expect(pickDurationMs({ ms: 209 })).toBe(209); // pino apps: `{status, ms}`
     expect(pickDurationMs({ durationMs: 12.5 })).toBe(12.5); // winston's profiler
