@@ -12,6 +12,7 @@ export function commands({ files }) {
     baseline: { label: "jq {trace_id,time}", argv: ["jq", "-c", "{trace_id,time}", ...files] },
     commands: [
       { label: "agtrace --summary", argv: [...agtrace, "--summary"] },
+      { label: "agtrace --summary --join ids", argv: [...agtrace, "--summary", "--join", "ids"] },
       { label: "agtrace --format json", argv: [...agtrace, "--format", "json"] },
     ],
   };
