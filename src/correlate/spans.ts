@@ -89,7 +89,7 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
       // line (spans with ids of their own have their first line at their start, as a rule).
       const began =
         r.durationMs && r.idSource?.startsWith("join:")
-          ? epochMsInstant(toEpochMs(r.time) - r.durationMs)
+          ? epochMsInstant(toEpochMs(r.time) - r.durationMs, r.time.digits)
           : r.time;
       s.firstRecord = s.firstRecord ? minInstant(s.firstRecord, began) : began;
       s.lastRecord = s.lastRecord ? maxInstant(s.lastRecord, r.time) : r.time;

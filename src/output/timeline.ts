@@ -123,19 +123,19 @@ function header(trace: AssembledTrace, width: number, style: Style): string[] {
     `${trace.spans.length} span${trace.spans.length === 1 ? "" : "s"}`,
     errors,
   ];
-  const line2 = [
-    `trace ${trace.traceId}`,
-    trace.timed ? formatInstant(trace.start) : "no times in its records",
-    trace.correlation === "ids"
-      ? ""
-      : `joined: ${trace.correlation}${trace.joinKeys?.length ? ` on ${trace.joinKeys.map(sanitize).join(", ")}` : ""}`,
-  ].filter(Boolean);
+  const line2 = `trace ${trace.traceId}  ${trace.timed ? formatInstant(trace.start) : "no times in its records"}`;
   const services = `services: ${trace.services.map((s) => style.service(s)(sanitize(s))).join(", ")}`;
-  return [
+  const out = [
     `${chalk.bold("━━")} ${parts.join("  ")}`,
-    chalk.dim(`   ${line2.join("  ")}`),
+    chalk.dim(fit(`   ${line2}`, width)),
     `   ${services}`,
   ];
+  // How the records were put together, when not by trace ids alone: its own line, so it fits.
+  if (trace.correlation !== "ids") {
+    const keys = trace.joinKeys?.length ? ` on ${trace.joinKeys.map(sanitize).join(", ")}` : "";
+    out.push(chalk.dim(fit(`   joined: ${trace.correlation}${keys}`, width)));
+  }
+  return out;
 }
 
 export function recordLine(r: LogRecord, indent: string, width: number, style: Style): string {

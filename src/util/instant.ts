@@ -180,9 +180,9 @@ export function epochSecondsFloat(value: number): Instant {
   return { ms: Math.floor(us / 1000), ns: (us % 1000) * 1000, digits: 6 };
 }
 
-/** Fractional epoch milliseconds (a computed time), to the microsecond. */
-export function epochMsInstant(ms: number): Instant {
-  return epochSecondsFloat(ms / 1000);
+/** Fractional epoch milliseconds (a computed time), to the microsecond, shown with `digits` digits. */
+export function epochMsInstant(ms: number, digits: number): Instant {
+  return { ...epochSecondsFloat(ms / 1000), digits };
 }
 
 /** Nanoseconds since epoch given as a decimal string (OTLP `*UnixNano`). Zero means unset. */
