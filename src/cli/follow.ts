@@ -58,6 +58,20 @@ export async function runFollow(
     );
     return EXIT_USAGE;
   }
+  const heuristic =
+    opts.join === "heuristic" || opts.join === "off"
+      ? `--join ${opts.join}`
+      : opts.attachByTime
+        ? "--attach-by-time"
+        : opts.explain
+          ? "--explain"
+          : undefined;
+  if (heuristic) {
+    io.stderr.write(
+      `agtrace: ${heuristic} needs the whole input; --follow groups by trace ids as records arrive\n`,
+    );
+    return EXIT_USAGE;
+  }
   boundHeapGrowth(io.env);
   const style = makeStyle(useColor(opts, io));
   const width = outputWidth(opts, io);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../helpers/exec.js";
+import { agtrace, ROOT } from "../helpers/exec.js";
 
 const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -88,5 +88,18 @@ describe("correlate --follow", () => {
     const { child, done } = start(["-f", "--format", "json"]);
     child.stdin.end();
     expect(await done).toBe(2);
+  });
+
+  it("refuses the heuristic join's options with --follow: they need the whole input", async () => {
+    for (const flags of [
+      ["--join", "heuristic"],
+      ["--join", "off"],
+      ["--attach-by-time"],
+      ["--explain"],
+    ]) {
+      const r = await agtrace(["correlate", "-f", ...flags], { stdin: "" });
+      expect(r.code, flags.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/needs the whole input; --follow groups by trace ids/);
+    }
   });
 });
