@@ -3,7 +3,7 @@ import type { LogRecord } from "../model.js";
 import { parseTimeValue } from "../util/instant.js";
 import { extractContext } from "./context.js";
 import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
-import { laneOf, scanRecord } from "./join-keys.js";
+import { scanRecord } from "./join-keys.js";
 import { path, read } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
 
@@ -39,6 +39,6 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
     idSource: ids.idSource,
     durationMs: scan?.durationMs,
     keys: scan?.keys,
-    lane: options.joinKeys ? laneOf(obj) : undefined,
+    lane: scan?.lane,
   } as LogRecord;
 }

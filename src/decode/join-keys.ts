@@ -58,7 +58,10 @@ const BY_VALUE = 2;
 const OBJECTS_ONLY = 3;
 /** How long the record's work took (`ms`, `durationMs`): read in the same pass, no key. */
 const DURATION = 4;
-type NameKind = typeof NEVER | typeof ID | typeof BY_VALUE | typeof OBJECTS_ONLY | typeof DURATION;
+/** The process or thread that wrote the record (`pid`, `threadName`): read in the same pass, no key. */
+const LANE = 5;
+type NameKind =
+  typeof NEVER | typeof ID | typeof BY_VALUE | typeof OBJECTS_ONLY | typeof DURATION | typeof LANE;
 
 /** Field names repeat on every line: classify each once (up to a bound, so odd inputs cannot grow it). */
 const nameKinds = new Map<string, NameKind>();
@@ -67,15 +70,17 @@ const MAX_NAMES = 4096;
 function nameKind(name: string): NameKind {
   let kind = nameKinds.get(name);
   if (kind !== undefined) return kind;
-  kind = DURATION_FIELDS.has(name)
-    ? DURATION
-    : NOT_A_KEY.test(name) || name.includes("=")
-      ? NEVER
-      : READ_ELSEWHERE.test(name)
-        ? OBJECTS_ONLY
-        : ID_NAME.test(name)
-          ? ID
-          : BY_VALUE;
+  kind = LANE_FIELDS.has(name)
+    ? LANE
+    : DURATION_FIELDS.has(name)
+      ? DURATION
+      : NOT_A_KEY.test(name) || name.includes("=")
+        ? NEVER
+        : READ_ELSEWHERE.test(name)
+          ? OBJECTS_ONLY
+          : ID_NAME.test(name)
+            ? ID
+            : BY_VALUE;
   if (nameKinds.size < MAX_NAMES) nameKinds.set(name, kind);
   return kind;
 }
@@ -86,6 +91,8 @@ export interface RecordScan {
   keys: string[] | undefined;
   /** How long the work the record reports on took, ms. */
   durationMs: number | undefined;
+  /** The process/thread that wrote it, `1234/main`. */
+  lane: string | undefined;
 }
 
 /** An object's candidate keys (undefined when there are none). */
@@ -93,53 +100,58 @@ export function joinKeysOf(obj: Record<string, unknown>, message?: string): stri
   return scanRecord(obj, message).keys;
 }
 
-/** One walk over the record's fields for its candidate keys and stated duration. */
+/** One walk over the record's fields for its candidate keys, stated duration and lane. */
 export function scanRecord(obj: Record<string, unknown>, message?: string): RecordScan {
-  let out: string[] | undefined;
-  let durationMs: number | undefined;
-  const add = (field: string, value: string): void => {
-    if (!out) {
-      out = [field, value];
-      return;
-    }
-    if (out.length >= 2 * MAX_KEYS) return;
-    for (let i = 0; i < out.length; i += 2) if (out[i] === field && out[i + 1] === value) return;
-    out.push(field, value);
-  };
-  const walk = (o: Record<string, unknown>, prefix: string, depth: number): void => {
-    for (const name in o) {
-      if (out && out.length >= 2 * MAX_KEYS) return;
-      const kind = nameKind(name);
-      if (kind === NEVER) continue;
-      const v = o[name];
-      if (kind === DURATION) {
-        if (depth === 0) durationMs ??= durationOf(name, v);
-        continue;
-      }
-      if (typeof v === "string") {
-        if (kind === ID) {
-          // Placeholders are short: longer values need no lowercased copy to be told apart.
-          const empty = v.length <= LONGEST_EMPTY && EMPTY.has(v.toLowerCase());
-          if (v.length <= MAX_VALUE && !empty) add(prefix ? prefix + name : name, v);
-        } else if (kind === BY_VALUE && isIdShaped(v)) add(prefix ? prefix + name : name, v);
-      } else if (typeof v === "number") {
-        if (kind === ID && Number.isSafeInteger(v) && v !== 0) {
-          add(prefix ? prefix + name : name, String(v));
-        }
-      } else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
-        walk(v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
-      }
-    }
-  };
-  walk(obj, "", 0);
+  const scan: RecordScan = { keys: undefined, durationMs: undefined, lane: undefined };
+  walk(scan, obj, "", 0);
   // "processing 3f2a…": a UUID inside the text names the work as well as a field would.
   if (message && message.length >= 36 && message.includes("-")) {
-    for (const m of message.matchAll(UUID_IN_TEXT)) add("message", m[0]);
+    for (const m of message.matchAll(UUID_IN_TEXT)) addKey(scan, "message", m[0]);
   }
-  return { keys: out, durationMs };
+  return scan;
 }
 
-const LANE_FIELDS = [
+function addKey(scan: RecordScan, field: string, value: string): void {
+  const out = scan.keys;
+  if (!out) {
+    scan.keys = [field, value];
+    return;
+  }
+  if (out.length >= 2 * MAX_KEYS) return;
+  for (let i = 0; i < out.length; i += 2) if (out[i] === field && out[i + 1] === value) return;
+  out.push(field, value);
+}
+
+/** One level of a record's fields (module-level, not a closure per record: it runs on every line). */
+function walk(scan: RecordScan, o: Record<string, unknown>, prefix: string, depth: number): void {
+  for (const name in o) {
+    const kind = nameKind(name);
+    if (kind === NEVER) continue;
+    const v = o[name];
+    if (kind === DURATION) {
+      if (depth === 0) scan.durationMs ??= durationOf(name, v);
+    } else if (kind === LANE) {
+      if (depth === 0 && (typeof v === "string" || typeof v === "number")) {
+        scan.lane = scan.lane === undefined ? String(v) : `${scan.lane}/${v}`;
+      }
+    } else if (typeof v === "string") {
+      if (kind === ID) {
+        // Placeholders are short: longer values need no lowercased copy to be told apart.
+        const empty = v.length <= LONGEST_EMPTY && EMPTY.has(v.toLowerCase());
+        if (v.length <= MAX_VALUE && !empty) addKey(scan, prefix ? prefix + name : name, v);
+      } else if (kind === BY_VALUE && isIdShaped(v)) addKey(scan, prefix ? prefix + name : name, v);
+    } else if (typeof v === "number") {
+      if (kind === ID && Number.isSafeInteger(v) && v !== 0) {
+        addKey(scan, prefix ? prefix + name : name, String(v));
+      }
+    } else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
+      walk(scan, v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
+    }
+  }
+}
+
+/** Fields naming the process or thread that wrote a record. */
+const LANE_FIELDS = new Set([
   "pid",
   "process.pid",
   "thread",
@@ -148,15 +160,9 @@ const LANE_FIELDS = [
   "thread.name",
   "tid",
   "goroutine",
-];
+]);
 
 /** Which process/thread wrote the record (`1234/main`), for attaching id-less records by time. */
 export function laneOf(obj: Record<string, unknown>): string | undefined {
-  let lane: string | undefined;
-  for (const f of LANE_FIELDS) {
-    const v = obj[f];
-    if (typeof v === "string" || typeof v === "number")
-      lane = lane === undefined ? String(v) : `${lane}/${v}`;
-  }
-  return lane;
+  return scanRecord(obj).lane;
 }
