@@ -248,6 +248,10 @@ function finest(ctx: Context, r: number): number {
 
 function resolve(members: Int32Array, component: number, ctx: Context, outcome: JoinOutcome): void {
   const { records, explicit } = ctx;
+  // The common case with trace ids: every record already in the one trace. Nothing to do.
+  const only = records[members[0]!]!.traceId;
+  if (only !== undefined && members.every((r) => explicit[r] && records[r]!.traceId === only))
+    return;
   // The component's clusters, each once.
   const clusters: number[] = [];
   for (const r of members) {
