@@ -173,11 +173,22 @@ function applyJoin(
   join: JoinOutcome,
   groups: Map<string, LogRecord[]>,
 ): Map<string, Map<string, string>> {
+  // A trace folded into one that was itself folded (two components, one shared trace) ends in the last.
+  const finalOf = (id: string): string => {
+    let cur = id;
+    for (let hops = 0; hops < 64; hops++) {
+      const next = join.merges.get(cur)?.into;
+      if (next === undefined) break;
+      cur = next;
+    }
+    return cur;
+  };
   const callers = new Map<string, Map<string, string>>();
-  for (const [from, { into, callerSpanId }] of join.merges) {
+  for (const [from, { callerSpanId }] of join.merges) {
+    const into = finalOf(from);
     const records = groups.get(from);
     const target = groups.get(into);
-    if (!records || !target) continue;
+    if (!records || !target || into === from) continue;
     const spans = callers.get(into) ?? new Map<string, string>();
     callers.set(into, spans);
     for (const r of records) {
@@ -187,10 +198,21 @@ function applyJoin(
     }
     groups.delete(from);
   }
+  for (const [id, entry] of join.traces) {
+    const into = finalOf(id);
+    if (into === id) continue;
+    const target = join.traces.get(into);
+    if (target) {
+      target.joinKeys = [...new Set([...target.joinKeys, ...entry.joinKeys])];
+      target.breaks.push(...entry.breaks);
+    } else join.traces.set(into, entry);
+    join.traces.delete(id);
+  }
   for (const r of join.placed) {
-    const list = groups.get(r.traceId!);
+    r.traceId = finalOf(r.traceId!);
+    const list = groups.get(r.traceId);
     if (list) list.push(r);
-    else groups.set(r.traceId!, [r]);
+    else groups.set(r.traceId, [r]);
   }
   return callers;
 }

@@ -805,3 +805,49 @@ describe("joinRecords: a conversation of several messages", () => {
     );
   });
 });
+
+describe("Correlator: a chain of broken propagation", () => {
+  it("folds a trace into one that was itself folded: all three services in one operation", () => {
+    // a → b lost the context (joined by an order id), and b → c lost it again (joined by a job id
+    // that b logs on another line): two components, one shared trace in the middle.
+    const [T1, T2, T3] = ["1", "2", "3"].map((d) => d.repeat(32));
+    const r = run((r) => {
+      r.add({
+        at: 0,
+        service: "a",
+        traceId: T1,
+        spanId: "a".repeat(16),
+        keys: ["order_id=ord_8f3k2a9x1"],
+      });
+      r.add({
+        at: 50,
+        service: "b",
+        traceId: T2,
+        spanId: "b".repeat(16),
+        keys: ["orderId=ord_8f3k2a9x1"],
+      });
+      r.add({
+        at: 60,
+        service: "b",
+        traceId: T2,
+        spanId: "b".repeat(16),
+        keys: ["job_id=job-7d3f2a9x"],
+      });
+      r.add({
+        at: 90,
+        service: "c",
+        traceId: T3,
+        spanId: "c".repeat(16),
+        keys: ["jobId=job-7d3f2a9x"],
+      });
+    });
+    const { traces } = correlate(r.sorted());
+    expect(traces.map((t) => t.traceId)).toEqual([T1]);
+    expect(traces[0]!.services.sort()).toEqual(["a", "b", "c"]);
+    const breaks = traces[0]!.findings.filter((f) => f.kind === "propagation-break");
+    expect(breaks.map((f) => f.services)).toEqual([
+      ["a", "b"],
+      ["b", "c"],
+    ]);
+  });
+});
