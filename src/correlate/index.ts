@@ -39,8 +39,8 @@ export class Correlator {
   /** Candidate join keys of every record that has some, interned as they arrive. */
   readonly #keys: KeyTable;
   readonly #off: LogRecord[] = [];
-  /** Per explicit trace: the span whose keys were noted last, and the key fields noted for it. */
-  readonly #notedSpans = new Map<string, { spanId: string | undefined; fields: string[] }>();
+  /** Per explicit trace: the span whose keys were noted last, and the keys noted for it. */
+  readonly #notedSpans = new Map<string, { spanId: string | undefined; keys: string[] }>();
 
   constructor(settings: CorrelateSettings = {}) {
     this.#settings = settings;
@@ -80,23 +80,21 @@ export class Correlator {
   }
 
   /**
-   * Whether a record of an explicit trace only repeats key fields already noted for its span: such
-   * lines add nothing to what links the trace, and skipping them spares most of the join's work on
-   * logs that have trace ids.
+   * Whether a record of an explicit trace only repeats keys (field and value) already noted for its
+   * span: such lines add nothing to what links the trace, and skipping them spares most of the join's
+   * work on logs that have trace ids.
    */
   #repeatsSpan(record: LogRecord, keys: string[]): boolean {
     const noted = this.#notedSpans.get(record.traceId!);
     if (!noted || noted.spanId !== record.spanId) {
-      const fields: string[] = [];
-      for (let i = 0; i < keys.length; i += 2) fields.push(keys[i]!);
-      this.#notedSpans.set(record.traceId!, { spanId: record.spanId, fields });
+      this.#notedSpans.set(record.traceId!, { spanId: record.spanId, keys: [...keys] });
       return false;
     }
     let repeats = true;
     for (let i = 0; i < keys.length; i += 2) {
-      if (noted.fields.includes(keys[i]!)) continue;
-      noted.fields.push(keys[i]!);
+      if (hasPair(noted.keys, keys[i]!, keys[i + 1]!)) continue;
       repeats = false;
+      if (noted.keys.length < MAX_NOTED) noted.keys.push(keys[i]!, keys[i + 1]!);
     }
     return repeats;
   }
@@ -151,6 +149,15 @@ export class Correlator {
     if (join) for (const t of traces) describeJoin(t, join, attached);
     return { traces, unmatched, join };
   }
+}
+
+/** Keys remembered per span to tell repeats (field/value pairs, flat); beyond, lines are noted anyway. */
+const MAX_NOTED = 32;
+
+function hasPair(pairs: string[], field: string, value: string): boolean {
+  for (let i = 0; i < pairs.length; i += 2)
+    if (pairs[i] === field && pairs[i + 1] === value) return true;
+  return false;
 }
 
 function servicesOfGroups(groups: Map<string, LogRecord[]>): (traceId: string) => Set<string> {

@@ -810,7 +810,9 @@ describe("Correlator: a chain of broken propagation", () => {
   it("folds a trace into one that was itself folded: all three services in one operation", () => {
     // a → b lost the context (joined by an order id), and b → c lost it again (joined by a job id
     // that b logs on another line): two components, one shared trace in the middle.
-    const [T1, T2, T3] = ["1", "2", "3"].map((d) => d.repeat(32));
+    const T1 = "1".repeat(32);
+    const T2 = "2".repeat(32);
+    const T3 = "3".repeat(32);
     const r = run((r) => {
       r.add({
         at: 0,
@@ -849,5 +851,38 @@ describe("Correlator: a chain of broken propagation", () => {
       ["a", "b"],
       ["b", "c"],
     ]);
+  });
+});
+
+describe("Correlator: a batch consumer over several requests", () => {
+  it("folds nothing: its own trace is linked to several upstream operations, not a lost context", () => {
+    // Three checkout traces each enqueue an item; one billing batch trace logs all three item ids.
+    const ids = ["1", "2", "3"].map((d) => d.repeat(32));
+    const BATCH = "9".repeat(32);
+    const r = run((r) => {
+      ids.forEach((traceId, k) => {
+        const item = `item_id=itm_${hex(k, 2)}8f3k2a9`;
+        r.add({
+          at: k * 10,
+          service: "checkout",
+          traceId,
+          spanId: `${k}`.repeat(16),
+          keys: [item],
+        });
+        r.add({
+          at: 100 + k,
+          service: "billing",
+          traceId: BATCH,
+          spanId: "b".repeat(16),
+          keys: [item],
+        });
+      });
+    });
+    const { traces, join } = correlate(r.sorted());
+    expect(join?.merges.size).toBe(0);
+    expect(traces.map((t) => t.traceId).sort()).toEqual([...ids, BATCH].sort());
+    expect(traces.flatMap((t) => t.findings).filter((f) => f.kind === "propagation-break")).toEqual(
+      [],
+    );
   });
 });

@@ -194,6 +194,8 @@ export function joinRecords(
     stamp: new Int32Array(cl.size).fill(-1),
     idSources: new Map(),
     joinKeyLists: new Map(),
+    folds: [],
+    placedInto: new Set(),
   };
   const outcome: JoinOutcome = {
     placed: [],
@@ -205,6 +207,7 @@ export function joinRecords(
   for (let g = 0; g + 1 < groups.from.length; g++) {
     resolve(groups.members.subarray(groups.from[g]!, groups.from[g + 1]!), g, ctx, outcome);
   }
+  commitFolds(ctx, outcome);
   return outcome;
 }
 
@@ -222,6 +225,9 @@ interface Context {
   explicit: Uint8Array;
   /** Per cluster, the last component that listed it. */
   stamp: Int32Array;
+  /** Candidate folds of traces that lost their context, and the traces id-less records were placed in. */
+  folds: { from: string; into: string; finding: Finding; callerSpanId?: string }[];
+  placedInto: Set<string>;
   /** One `join:<field>` string per field, one joinKeys list per distinct list. */
   idSources: Map<number, string>;
   joinKeyLists: Map<string, string[]>;
@@ -275,21 +281,26 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
   const traceIds = [...firstSeen.keys()].sort((a, b) => firstSeen.get(a)! - firstSeen.get(b)!);
 
   let target: string;
-  const breaks: Finding[] = [];
+  /** Traces of this component that continue another (their context was lost), folded after all components. */
+  const folds = new Map<string, string>();
   if (traceIds.length === 0) {
     target = syntheticId(records[members[0]!]!, 32);
   } else {
     target = traceIds[0]!;
     // A trace that shares no service with the first one continues it: its service started afresh.
+    // But when another trace of the first one's services is linked too, the keys tie several upstream
+    // operations together (a batch consumer over many requests): then nothing is folded.
     const upstream = ctx.servicesOf(target);
-    for (const other of traceIds.slice(1)) {
-      if ([...ctx.servicesOf(other)].some((s) => upstream.has(s))) continue;
-      const { finding, callerSpanId } = breakFinding(other, ctx, clusters);
-      outcome.merges.set(other, callerSpanId ? { into: target, callerSpanId } : { into: target });
-      breaks.push(finding);
+    const overlaps = (id: string): boolean => [...ctx.servicesOf(id)].some((s) => upstream.has(s));
+    const others = traceIds.slice(1);
+    const fanIn = others.some(overlaps);
+    for (const other of others) {
+      if (fanIn || overlaps(other)) continue;
+      folds.set(other, target);
+      ctx.folds.push({ from: other, into: target, ...breakFinding(other, ctx, clusters) });
     }
   }
-  const into = (id: string): string => outcome.merges.get(id)?.into ?? id;
+  const into = (id: string): string => folds.get(id) ?? id;
   const resolved = new Set(traceIds.map(into));
   const spanOfService = new Map<string, string>();
 
@@ -319,13 +330,39 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
     outcome.placed.push(record);
     placedHere = true;
   }
-  if (!placedHere && breaks.length === 0) return;
-  const entry = describe(ctx, clusters, breaks, traceIds.length > 0);
+  if (!placedHere && folds.size === 0) return;
+  if (placedHere) ctx.placedInto.add(target);
+  const entry = describe(ctx, clusters, [], traceIds.length > 0);
   const previous = outcome.traces.get(target);
-  if (previous) {
-    previous.joinKeys = [...new Set([...previous.joinKeys, ...entry.joinKeys])];
-    previous.breaks.push(...breaks);
-  } else outcome.traces.set(target, entry);
+  if (previous) previous.joinKeys = [...new Set([...previous.joinKeys, ...entry.joinKeys])];
+  else outcome.traces.set(target, entry);
+}
+
+/**
+ * Folds the traces that lost their context into the one they continue — unless a trace continues
+ * several (a batch consumer over many requests, linked through different components): that is fan-in,
+ * not a lost context.
+ */
+function commitFolds(ctx: Context, outcome: JoinOutcome): void {
+  const targets = new Map<string, Set<string>>();
+  for (const f of ctx.folds) {
+    const set = targets.get(f.from) ?? new Set<string>();
+    set.add(f.into);
+    targets.set(f.from, set);
+  }
+  for (const f of ctx.folds) {
+    if (targets.get(f.from)!.size !== 1 || outcome.merges.has(f.from)) continue;
+    outcome.merges.set(
+      f.from,
+      f.callerSpanId ? { into: f.into, callerSpanId: f.callerSpanId } : { into: f.into },
+    );
+    outcome.traces.get(f.into)?.breaks.push(f.finding);
+  }
+  // A trace kept only for a fold that did not happen was not joined after all.
+  for (const [id, entry] of outcome.traces) {
+    if (entry.explicit && entry.breaks.length === 0 && !ctx.placedInto.has(id))
+      outcome.traces.delete(id);
+  }
 }
 
 function idSourceOf(ctx: Context, c: number): string {
