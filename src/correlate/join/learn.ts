@@ -163,6 +163,8 @@ const FIELD_REASON: Record<number, string> = {
   [Reason.oneToOne]: "most values name several separate operations",
   [Reason.bundle]: "most values bundle several whole operations",
   [Reason.idle]: "most values stay open across idle time between several operations",
+  // Split values still join, part by part; but a field most of whose values need splitting is not
+  // trusted where the split could not tell (the rest of its values are dropped).
   [Reason.split]: "most values run through several operations one after another",
 };
 
