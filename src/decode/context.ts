@@ -141,7 +141,7 @@ const PROPAGATION_HEADERS = new Map<string, (v: string) => PropagatedContext | u
 /** Containers in which loggers nest the MDC / thread context (log4j2 JsonLayout `contextMap`, `mdc`). */
 const MDC_PREFIXES = ["", "contextMap.", "mdc.", "MDC."];
 
-interface PreparedDialect {
+export interface PreparedDialect {
   d: OwnDialect;
   prefix: string;
   requires?: Path;
@@ -155,7 +155,7 @@ const maybePath = (prefix: string, key: string | undefined): Path | undefined =>
   key === undefined ? undefined : path(prefix + key);
 
 /** Every dialect at every MDC prefix, its field names prepared once. */
-const PREPARED: PreparedDialect[] = MDC_PREFIXES.flatMap((prefix) =>
+export const PREPARED: PreparedDialect[] = MDC_PREFIXES.flatMap((prefix) =>
   OWN_DIALECTS.map((d) => {
     const p: PreparedDialect = { d, prefix, trace: path(prefix + d.trace) };
     const requires = maybePath(prefix, d.requires);
@@ -170,13 +170,20 @@ const PREPARED: PreparedDialect[] = MDC_PREFIXES.flatMap((prefix) =>
   }),
 );
 
-function ownContext(obj: Record<string, unknown>, out: ContextIds): void {
-  const at = (p: Path | undefined): unknown => (p === undefined ? undefined : read(obj, p));
-  for (const p of PREPARED) {
+function at(obj: Record<string, unknown>, p: Path | undefined): unknown {
+  return p === undefined ? undefined : read(obj, p);
+}
+
+function ownContext(
+  obj: Record<string, unknown>,
+  out: ContextIds,
+  dialects: readonly PreparedDialect[],
+): void {
+  for (const p of dialects) {
     const { d } = p;
-    if (p.requires && at(p.requires) === undefined) continue;
-    const rawTrace = at(p.trace);
-    const rawSpan = p.span ? (at(p.span) ?? at(p.alt)) : undefined;
+    if (p.requires && at(obj, p.requires) === undefined) continue;
+    const rawTrace = at(obj, p.trace);
+    const rawSpan = p.span ? (at(obj, p.span) ?? at(obj, p.alt)) : undefined;
     if (rawTrace === undefined && rawSpan === undefined) continue;
     const traceId = d.traceNorm(rawTrace);
     const spanId =
@@ -184,7 +191,7 @@ function ownContext(obj: Record<string, unknown>, out: ContextIds): void {
     if (!traceId && !spanId) continue;
     if (traceId) out.traceId = traceId;
     if (spanId) out.spanId = spanId;
-    const parent = d.spanNorm(at(p.parent));
+    const parent = d.spanNorm(at(obj, p.parent));
     if (parent) out.parentSpanId = parent;
     out.idSource = p.prefix + d.name;
     return;
@@ -263,6 +270,7 @@ function overrideId(
 export function extractContext(
   obj: Record<string, unknown>,
   overrides: FieldOverrides,
+  dialects: readonly PreparedDialect[] = PREPARED,
 ): ContextIds {
   const out: ContextIds = {};
   const traceId = overrideId(obj, overrides.trace, normalizeTraceId);
@@ -273,7 +281,7 @@ export function extractContext(
     if (spanId) out.spanId = spanId;
     if (parentSpanId) out.parentSpanId = parentSpanId;
     out.idSource = "override";
-  } else ownContext(obj, out);
+  } else ownContext(obj, out, dialects);
   const propagated = propagatedContext(obj, "", 0);
   if (propagated) {
     const { ctx, key } = propagated;

@@ -24,7 +24,7 @@ export const TIME_KEYS = [
   "asctime",
   "published_date",
 ] as const;
-const TIME_PATHS = TIME_KEYS.map(path);
+export const TIME_PATHS = TIME_KEYS.map(path);
 
 /** Single fields read in special cases. */
 const P = {
@@ -38,8 +38,8 @@ const P = {
 };
 
 /** Reads the record's time from the first time-like field that parses. */
-export function pickTime(obj: Record<string, unknown>): Instant | undefined {
-  for (const p of TIME_PATHS) {
+export function pickTime(obj: Record<string, unknown>, paths = TIME_PATHS): Instant | undefined {
+  for (const p of paths) {
     const v = read(obj, p);
     if (v === undefined) continue;
     const time = parseTimeValue(v);
@@ -74,7 +74,7 @@ export const LEVEL_KEYS = [
   "severity_number",
   "Severity",
 ] as const;
-const LEVEL_PATHS = LEVEL_KEYS.map(path);
+export const LEVEL_PATHS = LEVEL_KEYS.map(path);
 
 const LEVEL_WORDS: Record<string, Level> = {
   trace: "trace",
@@ -168,8 +168,8 @@ export function levelFromText(text: string, key?: string): Level | undefined {
 const OTEL_NUMBER_KEYS = new Set(["severityNumber", "severity_number", "Severity"]);
 
 /** The record's level, interpreting numbers by the key they came from. */
-export function pickLevel(obj: Record<string, unknown>): Level | undefined {
-  for (const p of LEVEL_PATHS) {
+export function pickLevel(obj: Record<string, unknown>, paths = LEVEL_PATHS): Level | undefined {
+  for (const p of paths) {
     const key = p.key;
     const v = read(obj, p);
     if (v === undefined) continue;
@@ -199,11 +199,14 @@ export const MESSAGE_KEYS = [
   "text",
   "log",
 ] as const;
-const MESSAGE_PATHS = MESSAGE_KEYS.map(path);
+export const MESSAGE_PATHS = MESSAGE_KEYS.map(path);
 
 /** The record's message; an object-valued `message` is summarized as JSON by the caller. */
-export function pickMessage(obj: Record<string, unknown>): string | undefined {
-  for (const p of MESSAGE_PATHS) {
+export function pickMessage(
+  obj: Record<string, unknown>,
+  paths = MESSAGE_PATHS,
+): string | undefined {
+  for (const p of paths) {
     const v = read(obj, p);
     if (typeof v === "string") return v;
     if (typeof v === "number") return String(v);
@@ -227,10 +230,13 @@ export const SERVICE_KEYS = [
   "kubernetes.container_name",
   "kubernetes.container.name",
 ] as const;
-const SERVICE_PATHS = SERVICE_KEYS.map(path);
+export const SERVICE_PATHS = SERVICE_KEYS.map(path);
 
-export function pickService(obj: Record<string, unknown>): string | undefined {
-  for (const p of SERVICE_PATHS) {
+export function pickService(
+  obj: Record<string, unknown>,
+  paths = SERVICE_PATHS,
+): string | undefined {
+  for (const p of paths) {
     const v = read(obj, p);
     if (typeof v === "string" && v !== "" && v !== "unknown_service") return v;
   }

@@ -6,22 +6,28 @@ import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
 import { scanRecord } from "./join-keys.js";
 import { path, read } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
+import { shapePlan } from "./shape.js";
 
 export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord {
   const { options } = ctx;
+  const plan = shapePlan(obj);
 
-  const time = options.time ? parseTimeValue(read(obj, path(options.time))) : pickTime(obj);
-  const level = pickLevel(obj) ?? "info";
+  const time = options.time
+    ? parseTimeValue(read(obj, path(options.time)))
+    : pickTime(obj, plan?.time);
+  const level = pickLevel(obj, plan?.level) ?? "info";
   const serviceOverride = options.service ? read(obj, path(options.service)) : undefined;
   const service =
     typeof serviceOverride === "string" || typeof serviceOverride === "number"
       ? String(serviceOverride)
-      : pickService(obj);
+      : pickService(obj, plan?.service);
   const messageOverride = options.message ? read(obj, path(options.message)) : undefined;
   // An object-valued `message` (a received payload) is shown as compact JSON.
-  const message = messageText(messageOverride ?? pickMessage(obj) ?? obj.message ?? obj.msg ?? "");
+  const message = messageText(
+    messageOverride ?? pickMessage(obj, plan?.message) ?? obj.message ?? obj.msg ?? "",
+  );
 
-  const ids = extractContext(obj, options);
+  const ids = extractContext(obj, options, plan?.dialects);
   // Keys and durations serve only the heuristic join: not read when it is off.
   const scan = options.joinKeys ? scanRecord(obj, message) : undefined;
   // Every field in one literal (absent ones undefined): records keep one shape and no extra

@@ -1,0 +1,61 @@
+// The fields a record of a given key set can hold: records of one shape skip the names it lacks.
+import { type PreparedDialect, PREPARED } from "./context.js";
+import { LEVEL_PATHS, MESSAGE_PATHS, SERVICE_PATHS, TIME_PATHS } from "./fields.js";
+import type { Path } from "./lookup.js";
+
+/** Each search's names, in their order, less those whose key and every dotted head are absent. */
+export interface ShapePlan {
+  time: Path[];
+  level: Path[];
+  message: Path[];
+  service: Path[];
+  dialects: PreparedDialect[];
+}
+
+interface Node {
+  next: Map<string, Node>;
+  plan: ShapePlan | undefined;
+}
+
+// Bounds on the memory spent on shapes; records beyond them are searched in full.
+const MAX_KEYS = 64;
+const MAX_NODES = 10_000;
+
+const root: Node = { next: new Map(), plan: undefined };
+let nodes = 0;
+
+function planFor(keys: Set<string>): ShapePlan {
+  // A path reads `obj[key]`, then `obj[head]` for each dotted split: absent from the keys, it is undefined.
+  const possible = (p: Path | undefined): boolean =>
+    p !== undefined && (keys.has(p.key) || p.splits.some(([head]) => keys.has(head)));
+  return {
+    time: TIME_PATHS.filter(possible),
+    level: LEVEL_PATHS.filter(possible),
+    message: MESSAGE_PATHS.filter(possible),
+    service: SERVICE_PATHS.filter(possible),
+    dialects: PREPARED.filter(
+      (p) =>
+        (p.requires === undefined || possible(p.requires)) &&
+        (possible(p.trace) || possible(p.span) || possible(p.alt)),
+    ),
+  };
+}
+
+/** The plan for the object's own keys (in their order), or undefined past the bounds. */
+export function shapePlan(obj: Record<string, unknown>): ShapePlan | undefined {
+  let node = root;
+  let count = 0;
+  for (const key in obj) {
+    if (++count > MAX_KEYS) return undefined;
+    let next = node.next.get(key);
+    if (next === undefined) {
+      if (nodes >= MAX_NODES) return undefined;
+      next = { next: new Map(), plan: undefined };
+      node.next.set(key, next);
+      nodes++;
+    }
+    node = next;
+  }
+  node.plan ??= planFor(new Set(Object.keys(obj)));
+  return node.plan;
+}
