@@ -80,7 +80,18 @@ export function assembleTrace(set: SpanSet): AssembledTrace {
     }
   }
   const { ordered, depth } = treeOrder(drafts);
-  const spans: Span[] = ordered.map(({ firstRecord: _f, lastRecord: _l, ...span }) => span);
+  const spans: Span[] = ordered.map(
+    ({
+      firstRecord: _f,
+      lastRecord: _l,
+      opening: _o,
+      errorLogs: _e,
+      logService: _s,
+      logServiceCount: _n,
+      serviceCounts: _c,
+      ...span
+    }) => span,
+  );
   const records: LogRecord[] = set.loose;
   const services: string[] = [];
   const addService = (s: string | undefined): void => {
@@ -90,12 +101,8 @@ export function assembleTrace(set: SpanSet): AssembledTrace {
     addService(s.service);
   for (const r of records) addService(r.service);
   let errorCount = 0;
-  for (const s of spans) {
-    const errorLogs = s.records.filter(
-      (r) => !r.span && LEVEL_RANK[r.level] >= LEVEL_RANK.error,
-    ).length;
-    errorCount += errorLogs > 0 ? errorLogs : s.status === "error" ? 1 : 0;
-  }
+  for (const s of ordered)
+    errorCount += s.errorLogs > 0 ? s.errorLogs : s.status === "error" ? 1 : 0;
   errorCount += records.filter((r) => LEVEL_RANK[r.level] >= LEVEL_RANK.error).length;
   const root = spans[0];
   return {

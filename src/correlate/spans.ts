@@ -14,6 +14,15 @@ export interface SpanDraft extends Span {
   /** Records with times, for the inference of nesting. */
   firstRecord?: Instant;
   lastRecord?: Instant;
+  /** The log line the span begins with (by time): it names a log-only span. */
+  opening?: LogRecord;
+  /** Log lines at error level or worse, counted so that spans built without their records know. */
+  errorLogs: number;
+  /** The service the span's first log line names, and how many lines name it. */
+  logService?: string;
+  logServiceCount: number;
+  /** Lines per service, once the span's lines name more than one. */
+  serviceCounts?: Map<string, number>;
 }
 
 const NAME_LENGTH = 60;
@@ -36,38 +45,54 @@ export interface SpanSet {
   loose: LogRecord[];
 }
 
-export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
-  const spans = new Map<string, SpanDraft>();
-  const loose: LogRecord[] = [];
-  const draft = (r: LogRecord, spanId: string): SpanDraft => {
-    let s = spans.get(spanId);
-    if (!s) {
-      const t = r.time ?? { ms: 0, ns: 0, digits: 0 };
-      s = {
-        spanId,
-        parentInferred: false,
-        service: r.service ?? "unknown",
-        name: "",
-        start: t,
-        end: t,
-        timing: "inferred",
-        status: "unset",
-        attributes: {},
-        records: [],
-        orphan: false,
-        timed: true,
-      };
-      spans.set(spanId, s);
+function isError(r: LogRecord): boolean {
+  return LEVEL_RANK[r.level] >= LEVEL_RANK.error;
+}
+
+/**
+ * One trace's spans, built record by record as they arrive. With `keepRecords` false (output that shows
+ * no log lines, such as the summary table) a span keeps what it learned from its lines but not the lines:
+ * memory then grows with spans, not with records. Records that name no span are always kept.
+ */
+export class SpanBuilder {
+  readonly spans = new Map<string, SpanDraft>();
+  readonly loose: LogRecord[] = [];
+
+  constructor(
+    public traceId: string,
+    readonly keepRecords = true,
+  ) {}
+
+  /** The trace's records as far as they are kept (all of them unless built without records). */
+  *records(): Generator<LogRecord> {
+    for (const s of this.spans.values()) yield* s.records;
+    yield* this.loose;
+  }
+
+  /** The services the trace's spans and loose records name. */
+  services(): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.spans.values()) {
+      out.add(s.service);
+      if (s.serviceCounts) for (const name of s.serviceCounts.keys()) out.add(name);
     }
-    return s;
-  };
-  for (const r of records) {
+    for (const r of this.loose) out.add(r.service ?? "");
+    return out;
+  }
+
+  /** Adds one record; a record with a span id shares its span's id string from then on. */
+  add(r: LogRecord): void {
     if (!r.spanId) {
-      loose.push(r);
-      continue;
+      this.loose.push(r);
+      return;
     }
-    const s = draft(r, r.spanId);
-    s.records.push(r);
+    let s = this.spans.get(r.spanId);
+    if (s) r.spanId = s.spanId;
+    else {
+      s = draftOf(r, r.spanId);
+      this.spans.set(r.spanId, s);
+    }
+    if (this.keepRecords) s.records.push(r);
     if (r.parentSpanId && r.parentSpanId !== r.spanId && !s.parentSpanId)
       s.parentSpanId = r.parentSpanId;
     if (r.span) {
@@ -81,50 +106,144 @@ export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
       if (r.service) s.service = r.service;
       s.attributes = r.attributes ?? {};
       if (r.parentSpanId) s.parentSpanId = r.parentSpanId;
-      continue;
+      return;
     }
-    if (LEVEL_RANK[r.level] >= LEVEL_RANK.error) s.status = "error";
-    if (r.time) {
-      // "done in 230ms": in a span rebuilt from business ids alone, the work began that long before the
-      // line (spans with ids of their own have their first line at their start, as a rule).
-      const began =
-        r.durationMs && r.idSource?.startsWith("join:")
-          ? epochMsInstant(toEpochMs(r.time) - r.durationMs, r.time.digits)
-          : r.time;
-      s.firstRecord = s.firstRecord ? minInstant(s.firstRecord, began) : began;
-      s.lastRecord = s.lastRecord ? maxInstant(s.lastRecord, r.time) : r.time;
-    }
+    noteLine(s, r);
   }
-  for (const s of spans.values()) {
-    if (!isSorted(s.records)) s.records.sort(byTime);
-    if (s.timing === "inferred") {
-      // Log-only spans have no span record among theirs.
-      const logs = s.records;
-      s.name = firstLine(logs[0]?.message ?? "");
-      if (s.firstRecord && s.lastRecord) {
-        s.start = s.firstRecord;
-        s.end = s.lastRecord;
+
+  /** Takes in another builder's spans and records (a trace folded into this one). */
+  absorb(other: SpanBuilder): void {
+    for (const r of other.records()) r.traceId = this.traceId;
+    for (const [id, s] of other.spans) {
+      const mine = this.spans.get(id);
+      if (mine) mergeDraft(mine, s);
+      else this.spans.set(id, s);
+    }
+    for (const r of other.loose) this.loose.push(r);
+  }
+
+  /** The finished span set: names, times and services of log-only spans settled. */
+  finish(): SpanSet {
+    const { spans, loose } = this;
+    for (const s of spans.values()) {
+      if (!isSorted(s.records)) s.records.sort(byTime);
+      if (s.timing === "inferred") {
+        // Log-only spans have no span record among theirs.
+        s.name = firstLine(s.opening?.message ?? "");
+        if (s.firstRecord && s.lastRecord) {
+          s.start = s.firstRecord;
+          s.end = s.lastRecord;
+        }
+        s.service = majorityService(s) ?? s.service;
       }
-      s.service = majorityService(logs) ?? s.service;
     }
+    // A record that names only its caller's span (a received traceparent) belongs to the callee span of its service.
+    const remaining: LogRecord[] = [];
+    const byParent = new Map<string, SpanDraft[]>();
+    for (const s of spans.values()) {
+      if (!s.parentSpanId) continue;
+      const siblings = byParent.get(s.parentSpanId);
+      if (siblings) siblings.push(s);
+      else byParent.set(s.parentSpanId, [s]);
+    }
+    for (const r of loose) {
+      const callee = r.parentSpanId
+        ? byParent.get(r.parentSpanId)?.find((s) => s.service === r.service)
+        : undefined;
+      if (!callee) {
+        remaining.push(r);
+        continue;
+      }
+      callee.records.push(r);
+      if (!r.span && isError(r)) callee.errorLogs++;
+    }
+    return { traceId: this.traceId, spans, loose: remaining };
   }
-  // A record that names only its caller's span (a received traceparent) belongs to the callee span of its service.
-  const remaining: LogRecord[] = [];
-  const byParent = new Map<string, SpanDraft[]>();
-  for (const s of spans.values()) {
-    if (!s.parentSpanId) continue;
-    const siblings = byParent.get(s.parentSpanId);
-    if (siblings) siblings.push(s);
-    else byParent.set(s.parentSpanId, [s]);
+}
+
+function draftOf(r: LogRecord, spanId: string): SpanDraft {
+  const t = r.time ?? { ms: 0, ns: 0, digits: 0 };
+  return {
+    spanId,
+    parentInferred: false,
+    service: r.service ?? "unknown",
+    name: "",
+    start: t,
+    end: t,
+    timing: "inferred",
+    status: "unset",
+    attributes: {},
+    records: [],
+    orphan: false,
+    timed: true,
+    errorLogs: 0,
+    logServiceCount: 0,
+  };
+}
+
+/** What a log line tells its span: errors, time range, opening line, service. */
+function noteLine(s: SpanDraft, r: LogRecord): void {
+  if (isError(r)) {
+    s.status = "error";
+    s.errorLogs++;
   }
-  for (const r of loose) {
-    const callee = r.parentSpanId
-      ? byParent.get(r.parentSpanId)?.find((s) => s.service === r.service)
-      : undefined;
-    if (callee) callee.records.push(r);
-    else remaining.push(r);
+  if (r.time) {
+    // "done in 230ms": in a span rebuilt from business ids alone, the work began that long before the
+    // line (spans with ids of their own have their first line at their start, as a rule).
+    const began =
+      r.durationMs && r.idSource?.startsWith("join:")
+        ? epochMsInstant(toEpochMs(r.time) - r.durationMs, r.time.digits)
+        : r.time;
+    s.firstRecord = s.firstRecord ? minInstant(s.firstRecord, began) : began;
+    s.lastRecord = s.lastRecord ? maxInstant(s.lastRecord, r.time) : r.time;
   }
-  return { traceId, spans, loose: remaining };
+  if (!s.opening || byTime(r, s.opening) < 0) s.opening = r;
+  noteService(s, r.service, 1);
+}
+
+function noteService(s: SpanDraft, service: string | undefined, n: number): void {
+  if (!service) return;
+  if (s.serviceCounts) s.serviceCounts.set(service, (s.serviceCounts.get(service) ?? 0) + n);
+  else if (s.logService === undefined || s.logService === service) {
+    s.logService = service;
+    s.logServiceCount += n;
+  } else
+    s.serviceCounts = new Map([
+      [s.logService, s.logServiceCount],
+      [service, n],
+    ]);
+}
+
+/** Two drafts of one span id (a trace folded into another that had the span too). */
+function mergeDraft(into: SpanDraft, from: SpanDraft): void {
+  for (const r of from.records) into.records.push(r);
+  if (from.timing === "measured") {
+    const { name, start, end, kind, statusMessage, service, attributes } = from;
+    Object.assign(into, { timing: "measured", name, start, end, service, attributes });
+    if (kind) into.kind = kind;
+    if (statusMessage) into.statusMessage = statusMessage;
+  }
+  into.status = worse(into.status, from.status);
+  if (!into.parentSpanId && from.parentSpanId) into.parentSpanId = from.parentSpanId;
+  into.errorLogs += from.errorLogs;
+  if (from.firstRecord)
+    into.firstRecord = into.firstRecord
+      ? minInstant(into.firstRecord, from.firstRecord)
+      : from.firstRecord;
+  if (from.lastRecord)
+    into.lastRecord = into.lastRecord
+      ? maxInstant(into.lastRecord, from.lastRecord)
+      : from.lastRecord;
+  if (from.opening && (!into.opening || byTime(from.opening, into.opening) < 0))
+    into.opening = from.opening;
+  if (from.serviceCounts) for (const [name, n] of from.serviceCounts) noteService(into, name, n);
+  else noteService(into, from.logService, from.logServiceCount);
+}
+
+export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
+  const builder = new SpanBuilder(traceId);
+  for (const r of records) builder.add(r);
+  return builder.finish();
 }
 
 /** Records mostly arrive in time order already: checking is cheaper than sorting. */
@@ -134,20 +253,15 @@ function isSorted(records: LogRecord[]): boolean {
   return true;
 }
 
-function majorityService(records: LogRecord[]): string | undefined {
-  // Nearly always every record of a span names the same service.
-  const first = records[0]?.service;
-  if (records.every((r) => r.service === first)) return first;
-  const counts = new Map<string, number>();
+/** The service most of the span's lines name (nearly always the only one). */
+function majorityService(s: SpanDraft): string | undefined {
+  if (!s.serviceCounts) return s.logService;
   let best: string | undefined;
   let bestCount = 0;
-  for (const r of records) {
-    if (!r.service) continue;
-    const c = (counts.get(r.service) ?? 0) + 1;
-    counts.set(r.service, c);
-    if (c > bestCount) {
-      best = r.service;
-      bestCount = c;
+  for (const [name, n] of s.serviceCounts) {
+    if (n > bestCount) {
+      best = name;
+      bestCount = n;
     }
   }
   return best;
