@@ -70,14 +70,17 @@ export async function runCorrelate(
   const decodeOptions = decodeOptionsOf(opts);
   if (opts.follow) return runFollow(sources, opts, decodeOptions, io, reporter);
 
-  const correlator = new Correlator(correlateSettingsOf(opts));
+  // The summary table shows neither log lines, span trees nor findings: none is kept or worked out for it.
+  const summaryOnly = opts.format === "text" && opts.summary;
+  const correlator = new Correlator({
+    ...correlateSettingsOf(opts),
+    keepRecords: !summaryOnly,
+  });
   const stats = await ingest(sources, io.stdin, decodeOptions, {
     record: (r) => correlator.add(r),
     problem: (p) => reporter.report(p),
   });
   reporter.flush();
-  // The summary table shows neither span trees nor findings: neither is worked out for it.
-  const summaryOnly = opts.format === "text" && opts.summary;
   const { traces, unmatched, join } = correlator.finish({ tree: !summaryOnly });
   if (!summaryOnly) {
     for (const t of traces) analyzeTrace(t);

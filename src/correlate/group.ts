@@ -1,33 +1,50 @@
-// Records → groups per trace id. Streaming: `add` is called per record; `groups` resolves what needs all of them.
+// Records → one span builder per trace id. Streaming: `add` is called per record; `groups` resolves what needs all of them.
 import type { LogRecord } from "../model.js";
+import { SpanBuilder } from "./spans.js";
 import { UnionFind } from "./union-find.js";
 
 const ZERO_HIGH = "0000000000000000";
 
+/** Whether a trace id may be the lower half of a 128-bit one (Datadog): it may yet be merged. */
+export function mayBeLower64(traceId: string): boolean {
+  return traceId.startsWith(ZERO_HIGH);
+}
+
 export interface TraceGroups {
-  groups: Map<string, LogRecord[]>;
+  groups: Map<string, SpanBuilder>;
   unmatched: LogRecord[];
 }
 
 export class TraceGrouper {
-  readonly #byTrace = new Map<string, LogRecord[]>();
+  readonly #byTrace = new Map<string, SpanBuilder>();
   /** Records with span ids but no trace id (LangChain runs): placed once all span→trace links are known. */
   readonly #spanOnly: LogRecord[] = [];
   readonly #unmatched: LogRecord[] = [];
+  readonly #keepRecords: boolean;
+
+  /** Without `keepRecords`, spans keep what their lines said but not the lines (see SpanBuilder). */
+  constructor(keepRecords = true) {
+    this.#keepRecords = keepRecords;
+  }
 
   add(record: LogRecord): void {
     if (record.traceId) {
-      const list = this.#byTrace.get(record.traceId);
-      if (list) {
-        // One string per trace id, however many records carry it; likewise a span id repeated by
-        // the trace's previous record.
-        record.traceId = list[0]!.traceId!;
-        const previous = list[list.length - 1]!;
-        if (previous.spanId && previous.spanId === record.spanId) record.spanId = previous.spanId;
-        list.push(record);
-      } else this.#byTrace.set(record.traceId, [record]);
+      const builder = this.builderOf(record.traceId);
+      // One string per trace id, however many records carry it.
+      record.traceId = builder.traceId;
+      builder.add(record);
     } else if (record.spanId || record.parentSpanId) this.#spanOnly.push(record);
     else this.#unmatched.push(record);
+  }
+
+  /** The trace's builder, made on first use. */
+  builderOf(traceId: string): SpanBuilder {
+    let builder = this.#byTrace.get(traceId);
+    if (!builder) {
+      builder = new SpanBuilder(traceId, this.#keepRecords);
+      this.#byTrace.set(traceId, builder);
+    }
+    return builder;
   }
 
   groups(): TraceGroups {
@@ -41,8 +58,8 @@ export class TraceGrouper {
     if (this.#spanOnly.length === 0) return;
     const uf = new UnionFind();
     const traceOfSpan = new Map<string, string>();
-    for (const [traceId, records] of this.#byTrace) {
-      for (const r of records) if (r.spanId) traceOfSpan.set(r.spanId, traceId);
+    for (const [traceId, builder] of this.#byTrace) {
+      for (const spanId of builder.spans.keys()) traceOfSpan.set(spanId, traceId);
     }
     for (const r of this.#spanOnly) {
       const key = r.spanId ?? r.parentSpanId!;
@@ -58,10 +75,7 @@ export class TraceGrouper {
     }
     for (const r of this.#spanOnly) {
       const root = uf.find(r.spanId ?? r.parentSpanId!);
-      const traceId = traceOfSet.get(root) ?? root.padStart(32, "0");
-      const list = this.#byTrace.get(traceId) ?? [];
-      if (list.length === 0) this.#byTrace.set(traceId, list);
-      list.push(r);
+      this.builderOf(traceOfSet.get(root) ?? root.padStart(32, "0")).add(r);
     }
   }
 
@@ -69,17 +83,13 @@ export class TraceGrouper {
   #mergeLower64(): void {
     const fullByLow = new Map<string, string>();
     for (const id of this.#byTrace.keys()) {
-      if (!id.startsWith(ZERO_HIGH)) fullByLow.set(id.slice(16), id);
+      if (!mayBeLower64(id)) fullByLow.set(id.slice(16), id);
     }
-    for (const [id, records] of this.#byTrace) {
-      if (!id.startsWith(ZERO_HIGH)) continue;
+    for (const [id, builder] of this.#byTrace) {
+      if (!mayBeLower64(id)) continue;
       const full = fullByLow.get(id.slice(16));
       if (!full) continue;
-      const target = this.#byTrace.get(full)!;
-      for (const r of records) {
-        r.traceId = full;
-        target.push(r);
-      }
+      this.#byTrace.get(full)!.absorb(builder);
       this.#byTrace.delete(id);
     }
   }

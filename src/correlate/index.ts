@@ -5,10 +5,10 @@ import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { attachByTime } from "./join/attach.js";
 import { allowedFields, type JoinOutcome, type JoinSettings, joinRecords } from "./join/index.js";
 import { KeyTable } from "./join/key-table.js";
-import { TraceGrouper } from "./group.js";
+import { mayBeLower64, TraceGrouper } from "./group.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { ServiceNamer } from "./service-name.js";
-import { buildSpans, type SpanSet } from "./spans.js";
+import type { SpanBuilder, SpanSet } from "./spans.js";
 
 export type { AssembledTrace } from "./assemble.js";
 export type { JoinOutcome } from "./join/index.js";
@@ -20,6 +20,11 @@ export interface CorrelateSettings extends JoinSettings {
   join?: JoinMode;
   /** Records without any key join what their process/thread was working on at the time. */
   attachByTime?: boolean;
+  /**
+   * False when the output shows no log lines (the summary table): spans then keep what their lines
+   * said but not the lines, so memory grows with spans rather than records. Default true.
+   */
+  keepRecords?: boolean;
 }
 
 export interface Correlated {
@@ -30,31 +35,32 @@ export interface Correlated {
 }
 
 export class Correlator {
-  readonly #grouper = new TraceGrouper();
+  readonly #grouper: TraceGrouper;
   readonly #namer = new ServiceNamer();
   readonly #settings: CorrelateSettings;
   readonly #mode: JoinMode;
-  /** Records that name no service, per source: named once every record of the source was seen. */
-  readonly #unnamed = new Map<string, LogRecord[]>();
+  /** Records that name no service, in input order: named once every record of their source was seen. */
+  readonly #unnamed: LogRecord[] = [];
   /** Candidate join keys of every record that has some, interned as they arrive. */
   readonly #keys: KeyTable;
   readonly #off: LogRecord[] = [];
   /** Per explicit trace: the span whose keys were noted last, and the keys noted for it. */
   readonly #notedSpans = new Map<string, { spanId: string | undefined; keys: string[] }>();
+  readonly #keepRecords: boolean;
 
   constructor(settings: CorrelateSettings = {}) {
     this.#settings = settings;
     this.#mode = settings.join ?? "auto";
     this.#keys = new KeyTable(allowedFields(settings));
+    // Placing records by time reads the lines of every trace.
+    this.#keepRecords = settings.keepRecords !== false || settings.attachByTime === true;
+    this.#grouper = new TraceGrouper(this.#keepRecords);
   }
 
   add(record: LogRecord): void {
-    if (!this.#namer.note(record)) {
-      const list = this.#unnamed.get(record.source);
-      if (list) list.push(record);
-      else this.#unnamed.set(record.source, [record]);
-    }
+    const named = this.#namer.note(record);
     if (this.#mode === "off") {
+      if (!named) this.#unnamed.push(record);
       this.#off.push(record);
       return;
     }
@@ -62,11 +68,13 @@ export class Correlator {
       // Assigned, not deleted: deleting would turn each record into a slow dictionary object.
       record.traceId = record.spanId = record.parentSpanId = record.idSource = undefined;
     }
-    if (this.#mode !== "ids") this.#noteKeys(record);
-    this.#grouper.add(record);
+    if (!named) this.#unnamed.push(record);
+    // A record of a trace joins it once its service is known: spans count their lines per service.
+    if (named || !record.traceId) this.#grouper.add(record);
+    if (this.#mode !== "ids") this.#noteKeys(record, named);
   }
 
-  #noteKeys(record: LogRecord): void {
+  #noteKeys(record: LogRecord, named: boolean): void {
     // A span export's attributes hold the business ids its log lines would.
     if (!record.keys && record.attributes) {
       const keys = joinKeysOf(record.attributes);
@@ -76,7 +84,10 @@ export class Correlator {
       record.keys = undefined;
       return;
     }
-    this.#keys.add(record);
+    // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
+    // named late (its service is not known yet), nor one whose trace id the Datadog merge may rewrite.
+    const slim = !this.#keepRecords && named && record.spanId && record.traceId;
+    this.#keys.add(record, !slim || mayBeLower64(slim));
   }
 
   /**
@@ -104,11 +115,17 @@ export class Correlator {
    * nesting is not inferred: only the root is chosen, to name each trace.
    */
   finish({ tree = true }: { tree?: boolean } = {}): Correlated {
-    for (const [source, records] of this.#unnamed) {
-      const service = this.#namer.fallback(source);
-      for (const r of records) r.service = service;
+    const fallbacks = new Map<string, string>();
+    for (const r of this.#unnamed) {
+      let service = fallbacks.get(r.source);
+      if (service === undefined) {
+        service = this.#namer.fallback(r.source);
+        fallbacks.set(r.source, service);
+      }
+      r.service = service;
     }
     if (this.#mode === "off") return { traces: [], unmatched: this.#off };
+    for (const r of this.#unnamed) if (r.traceId) this.#grouper.add(r);
     const grouped = this.#grouper.groups();
     const { groups } = grouped;
     let { unmatched } = grouped;
@@ -120,7 +137,7 @@ export class Correlator {
         ...this.#settings,
         explain: this.#settings.explain ?? false,
       });
-      callers = applyJoin(join, groups);
+      callers = applyJoin(join, groups, (id) => this.#grouper.builderOf(id));
       unmatched = unmatched.filter((r) => !r.traceId);
       if (this.#settings.attachByTime) {
         const before = unmatched.length;
@@ -128,8 +145,8 @@ export class Correlator {
         attached = before > unmatched.length;
       }
     }
-    const sets = [...groups].map(([traceId, records]) => {
-      const set = buildSpans(traceId, records);
+    const sets = [...groups].map(([traceId, builder]) => {
+      const set = builder.finish();
       hangUnderCallers(set, callers.get(traceId));
       return set;
     });
@@ -160,12 +177,12 @@ function hasPair(pairs: string[], field: string, value: string): boolean {
   return false;
 }
 
-function servicesOfGroups(groups: Map<string, LogRecord[]>): (traceId: string) => Set<string> {
+function servicesOfGroups(groups: Map<string, SpanBuilder>): (traceId: string) => Set<string> {
   const cache = new Map<string, Set<string>>();
   return (traceId) => {
     let set = cache.get(traceId);
     if (!set) {
-      set = new Set((groups.get(traceId) ?? []).map((r) => r.service ?? ""));
+      set = groups.get(traceId)?.services() ?? new Set<string>();
       cache.set(traceId, set);
     }
     return set;
@@ -178,7 +195,8 @@ function servicesOfGroups(groups: Map<string, LogRecord[]>): (traceId: string) =
  */
 function applyJoin(
   join: JoinOutcome,
-  groups: Map<string, LogRecord[]>,
+  groups: Map<string, SpanBuilder>,
+  builderOf: (traceId: string) => SpanBuilder,
 ): Map<string, Map<string, string>> {
   // A trace folded into one that was itself folded (two components, one shared trace) ends in the last.
   const finalOf = (id: string): string => {
@@ -193,16 +211,13 @@ function applyJoin(
   const callers = new Map<string, Map<string, string>>();
   for (const [from, { callerSpanId }] of join.merges) {
     const into = finalOf(from);
-    const records = groups.get(from);
+    const folded = groups.get(from);
     const target = groups.get(into);
-    if (!records || !target || into === from) continue;
+    if (!folded || !target || into === from) continue;
     const spans = callers.get(into) ?? new Map<string, string>();
     callers.set(into, spans);
-    for (const r of records) {
-      r.traceId = into;
-      target.push(r);
-      if (r.spanId && callerSpanId) spans.set(r.spanId, callerSpanId);
-    }
+    if (callerSpanId) for (const spanId of folded.spans.keys()) spans.set(spanId, callerSpanId);
+    target.absorb(folded);
     groups.delete(from);
   }
   for (const [id, entry] of join.traces) {
@@ -216,10 +231,9 @@ function applyJoin(
     join.traces.delete(id);
   }
   for (const r of join.placed) {
-    r.traceId = finalOf(r.traceId!);
-    const list = groups.get(r.traceId);
-    if (list) list.push(r);
-    else groups.set(r.traceId, [r]);
+    const builder = builderOf(finalOf(r.traceId!));
+    r.traceId = builder.traceId;
+    builder.add(r);
   }
   return callers;
 }

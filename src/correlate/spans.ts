@@ -59,7 +59,7 @@ export class SpanBuilder {
   readonly loose: LogRecord[] = [];
 
   constructor(
-    public traceId: string,
+    readonly traceId: string,
     readonly keepRecords = true,
   ) {}
 

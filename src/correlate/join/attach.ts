@@ -1,7 +1,8 @@
 // `--attach-by-time`: a record with no id at all joins the operation its own process/thread was working on
 // at that moment: the one its lane's records just before and just after it belong to.
 import type { LogRecord } from "../../model.js";
-import { timeMs } from "./clusters.js";
+import type { SpanBuilder } from "../spans.js";
+import { timeMs } from "./key-table.js";
 
 function laneKey(r: LogRecord): string {
   return `${r.source}\u0000${r.service ?? ""}\u0000${r.lane ?? ""}`;
@@ -9,15 +10,15 @@ function laneKey(r: LogRecord): string {
 
 /** Places what it can (setting `traceId`, `spanId`, `idSource: "time"`); returns the records still unmatched. */
 export function attachByTime(
-  groups: Map<string, LogRecord[]>,
+  groups: Map<string, SpanBuilder>,
   unmatched: LogRecord[],
 ): LogRecord[] {
   const wanted = new Set<string>();
   for (const r of unmatched) if (r.time) wanted.add(laneKey(r));
   if (wanted.size === 0) return unmatched;
   const lanes = new Map<string, LogRecord[]>();
-  for (const records of groups.values()) {
-    for (const r of records) {
+  for (const builder of groups.values()) {
+    for (const r of builder.records()) {
       if (!r.time || r.span) continue;
       const key = laneKey(r);
       if (!wanted.has(key)) continue;
@@ -45,7 +46,7 @@ export function attachByTime(
     r.idSource = "time";
     placed.push(r);
   }
-  for (const r of placed) groups.get(r.traceId!)!.push(r);
+  for (const r of placed) groups.get(r.traceId!)!.add(r);
   return still;
 }
 

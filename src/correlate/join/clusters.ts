@@ -1,14 +1,9 @@
 // Keys → value clusters: the records sharing one key value, split where they fall apart in time (a task id
 // re-run an hour later is another operation). Column arrays, one entry per cluster.
-import type { LogRecord } from "../../model.js";
 import { IntColumn, type KeyTable } from "./key-table.js";
 
 const MIN_WINDOW_MS = 1000;
 const MAX_WINDOW_MS = 30 * 60_000;
-
-export function timeMs(r: LogRecord): number {
-  return r.time ? r.time.ms + r.time.ns / 1e6 : Number.NaN;
-}
 
 /** Why a cluster joins nothing (0: it joins). */
 export const Reason = {
@@ -51,14 +46,15 @@ export interface RecordFacts {
   serviceNames: string[];
 }
 
-export function recordFacts(records: LogRecord[]): RecordFacts {
-  const times = new Float64Array(records.length);
-  const service = new Int32Array(records.length);
+export function recordFacts(table: KeyTable): RecordFacts {
+  const n = table.size;
+  const times = new Float64Array(n);
+  const service = new Int32Array(n);
   const ids = new Map<string, number>();
   const serviceNames: string[] = [];
-  records.forEach((r, i) => {
-    times[i] = timeMs(r);
-    const name = r.service ?? "";
+  for (let i = 0; i < n; i++) {
+    times[i] = table.timeMsOf(i);
+    const name = table.serviceOf(i) ?? "";
     let id = ids.get(name);
     if (id === undefined) {
       id = serviceNames.length;
@@ -66,7 +62,7 @@ export function recordFacts(records: LogRecord[]): RecordFacts {
       serviceNames.push(name);
     }
     service[i] = id;
-  });
+  }
   return { times, service, serviceNames };
 }
 

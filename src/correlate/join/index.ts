@@ -168,10 +168,9 @@ export function joinRecords(
   settings: JoinSettings = {},
 ): JoinOutcome {
   const table = keyed instanceof KeyTable ? keyed : KeyTable.of(keyed, allowedFields(settings));
-  const records = table.records;
-  const facts = recordFacts(records);
+  const facts = recordFacts(table);
   const cl = buildClusters(table, facts, settings.windowMs);
-  const byRecord = clustersByRecord(cl, records.length);
+  const byRecord = clustersByRecord(cl, table.size);
   const { typical, dropped, splits } = learnKeys(
     cl,
     table,
@@ -179,10 +178,11 @@ export function joinRecords(
     facts,
     settings.keys !== undefined,
   );
-  const groups = components(cl, records.length, byRecord, splits, facts.times);
+  const groups = components(cl, table.size, byRecord, splits, facts.times);
+  const explicit = new Uint8Array(table.size);
+  for (let r = 0; r < table.size; r++) explicit[r] = table.traceIdOf(r) ? 1 : 0;
   const ctx: Context = {
     table,
-    records,
     facts,
     cl,
     byRecord,
@@ -190,7 +190,7 @@ export function joinRecords(
     dropped,
     servicesOf,
     explain: settings.explain ?? true,
-    explicit: Uint8Array.from(records, (r) => (r.traceId ? 1 : 0)),
+    explicit,
     stamp: new Int32Array(cl.size).fill(-1),
     idSources: new Map(),
     joinKeyLists: new Map(),
@@ -213,7 +213,6 @@ export function joinRecords(
 
 interface Context {
   table: KeyTable;
-  records: LogRecord[];
   facts: RecordFacts;
   cl: Clusters;
   byRecord: { from: Int32Array; list: Int32Array };
@@ -253,10 +252,10 @@ function finest(ctx: Context, r: number): number {
 }
 
 function resolve(members: Int32Array, component: number, ctx: Context, outcome: JoinOutcome): void {
-  const { records, explicit } = ctx;
+  const { table, explicit } = ctx;
   // The common case with trace ids: every record already in the one trace. Nothing to do.
-  const only = records[members[0]!]!.traceId;
-  if (only !== undefined && members.every((r) => explicit[r] && records[r]!.traceId === only))
+  const only = table.traceIdOf(members[0]!);
+  if (only !== undefined && members.every((r) => explicit[r] && table.traceIdOf(r) === only))
     return;
   // The component's clusters, each once.
   const clusters: number[] = [];
@@ -272,7 +271,7 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
   const firstSeen = new Map<string, number>();
   for (const r of members) {
     if (!explicit[r]) continue;
-    const id = records[r]!.traceId!;
+    const id = table.traceIdOf(r)!;
     const t = ctx.facts.times[r]!;
     const at = Number.isNaN(t) ? Infinity : t;
     const known = firstSeen.get(id);
@@ -284,7 +283,7 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
   /** Traces of this component that continue another (their context was lost), folded after all components. */
   const folds = new Map<string, string>();
   if (traceIds.length === 0) {
-    target = syntheticId(records[members[0]!]!, 32);
+    target = syntheticId(table.recordOf(members[0]!), 32);
   } else {
     target = traceIds[0]!;
     // A trace that shares no service with the first one continues it: its service started afresh.
@@ -307,7 +306,7 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
   let placedHere = false;
   for (const r of members) {
     if (explicit[r]) continue;
-    const record = records[r]!;
+    const record = table.recordOf(r);
     const via = finest(ctx, r);
     if (via < 0) continue;
     let traceId: string | undefined = resolved.size <= 1 ? target : undefined;
@@ -387,7 +386,7 @@ function traceThroughOwnKeys(
   for (const c of own) {
     for (let i = ctx.cl.offset[c]!; i < ctx.cl.offset[c + 1]!; i++) {
       const k = ctx.cl.recs[i]!;
-      if (ctx.explicit[k]) return into(ctx.records[k]!.traceId!);
+      if (ctx.explicit[k]) return into(ctx.table.traceIdOf(k)!);
     }
   }
   return undefined;
@@ -395,11 +394,12 @@ function traceThroughOwnKeys(
 
 /** The span of an explicit record of the same service that shares the record's key. */
 function sameServiceSpan(ctx: Context, r: number, via: number): string | undefined {
-  const service = ctx.records[r]!.service;
+  const { table } = ctx;
+  const service = table.serviceOf(r);
   for (let i = ctx.cl.offset[via]!; i < ctx.cl.offset[via + 1]!; i++) {
     const k = ctx.cl.recs[i]!;
-    const other = ctx.records[k]!;
-    if (ctx.explicit[k] && other.spanId && other.service === service) return other.spanId;
+    const spanId = ctx.explicit[k] ? table.spanIdOf(k) : undefined;
+    if (spanId && table.serviceOf(k) === service) return spanId;
   }
   return undefined;
 }
@@ -479,7 +479,7 @@ function breakFinding(
   ctx: Context,
   clusters: number[],
 ): { finding: Finding; callerSpanId?: string } {
-  const { cl, records } = ctx;
+  const { cl, table } = ctx;
   for (const c of clusters) {
     if (cl.rejected[c]) continue;
     let down = -1;
@@ -487,13 +487,11 @@ function breakFinding(
     for (let i = cl.offset[c]!; i < cl.offset[c + 1]!; i++) {
       const k = cl.recs[i]!;
       if (!ctx.explicit[k]) continue;
-      if (records[k]!.traceId === downstream) down = down < 0 ? k : down;
+      if (table.traceIdOf(k) === downstream) down = down < 0 ? k : down;
       else up = up < 0 ? k : up;
     }
     if (down < 0 || up < 0) continue;
-    const from = records[up]!;
-    const to = records[down]!;
-    const services = [from.service ?? "?", to.service ?? "?"];
+    const services = [table.serviceOf(up) ?? "?", table.serviceOf(down) ?? "?"];
     const key = fieldOf(ctx, c);
     const value = ctx.table.keyValue[cl.key[c]!]!;
     const finding: Finding = {
@@ -504,13 +502,12 @@ function breakFinding(
       key,
       value,
       linkedTraceId: downstream,
-      records: [
-        { source: from.source, line: from.line },
-        { source: to.source, line: to.line },
-      ],
+      records: [table.originOf(up), table.originOf(down)],
     };
-    if (from.spanId && to.spanId) finding.spanIds = [from.spanId, to.spanId];
-    return from.spanId ? { finding, callerSpanId: from.spanId } : { finding };
+    const fromSpan = table.spanIdOf(up);
+    const toSpan = table.spanIdOf(down);
+    if (fromSpan && toSpan) finding.spanIds = [fromSpan, toSpan];
+    return fromSpan ? { finding, callerSpanId: fromSpan } : { finding };
   }
   return {
     finding: {

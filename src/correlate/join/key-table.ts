@@ -10,6 +10,11 @@ export function familyOf(field: string): string {
   return /^x[-_]/i.test(last) ? bare.slice(1) : bare;
 }
 
+/** Epoch ms of a record's time (NaN without one). */
+export function timeMs(r: LogRecord): number {
+  return r.time ? r.time.ms + r.time.ns / 1e6 : Number.NaN;
+}
+
 /** An Int32Array that grows. */
 export class IntColumn {
   data = new Int32Array(1024);
@@ -27,9 +32,33 @@ export class IntColumn {
   }
 }
 
+/** A Float64Array that grows. */
+class FloatColumn {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
 export class KeyTable {
-  /** The records that have at least one key, by index. */
-  readonly records: LogRecord[] = [];
+  /**
+   * The records that have at least one key, by index; undefined where only the ids were kept (a record
+   * with explicit ids whose line is not kept: see `add`).
+   */
+  readonly records: (LogRecord | undefined)[] = [];
+  // Per record index, what the join reads of a record that is not kept: columns, no object per record.
+  readonly #traceIds: (string | undefined)[] = [];
+  readonly #spanIds: (string | undefined)[] = [];
+  readonly #services: (string | undefined)[] = [];
+  readonly #sources: (string | undefined)[] = [];
+  readonly #lines = new IntColumn();
+  readonly #times = new FloatColumn();
   /** Occurrence i: record `occRec[i]` holds key `occKey[i]`. */
   readonly occRec = new IntColumn();
   readonly occKey = new IntColumn();
@@ -41,7 +70,7 @@ export class KeyTable {
   /** Per field id: the field name and its family. */
   readonly fields: string[] = [];
   readonly fieldFamily: number[] = [];
-  readonly #ids = new Map<string, number>();
+  readonly #keyIds = new Map<string, number>();
   readonly #familyIds = new Map<string, number>();
   /** Field name → field id, or -1 for a field the settings exclude. */
   readonly #fieldIds = new Map<string, number>();
@@ -71,8 +100,11 @@ export class KeyTable {
     return id;
   }
 
-  /** Notes the record's `keys` (then drops them from the record); false when it has none that count. */
-  add(record: LogRecord): boolean {
+  /**
+   * Notes the record's `keys` (then drops them from the record); false when it has none that count.
+   * Without `keep` only what the join reads of a record with explicit ids is kept, not the record.
+   */
+  add(record: LogRecord, keep = true): boolean {
     const entries = record.keys;
     if (!entries) return false;
     record.keys = undefined;
@@ -85,13 +117,13 @@ export class KeyTable {
       const family = this.fieldFamily[field]!;
       // Id-shaped values join across field names (`request_id` here, `requestId` there); others within a
       // family. A value seen before as an id is found by itself, without testing its shape again.
-      const known = value.includes("=") ? undefined : this.#ids.get(value);
+      const known = value.includes("=") ? undefined : this.#keyIds.get(value);
       const canonical =
         known !== undefined || isIdShaped(value) ? value : `${this.families[family]}=${value}`;
-      let key = known ?? this.#ids.get(canonical);
+      let key = known ?? this.#keyIds.get(canonical);
       if (key === undefined) {
         key = this.keyValue.length;
-        this.#ids.set(canonical, key);
+        this.#keyIds.set(canonical, key);
         this.keyFamily.push(family);
         this.keyField.push(field);
         this.keyValue.push(value);
@@ -104,8 +136,48 @@ export class KeyTable {
       this.occKey.push(key);
     }
     if (this.occRec.length === from) return false;
-    this.records.push(record);
+    const slim = !keep && record.traceId !== undefined;
+    this.records.push(slim ? undefined : record);
+    this.#traceIds.push(slim ? record.traceId : undefined);
+    this.#spanIds.push(slim ? record.spanId : undefined);
+    this.#services.push(slim ? record.service : undefined);
+    this.#sources.push(slim ? record.source : undefined);
+    this.#lines.push(record.line);
+    this.#times.push(timeMs(record));
     return true;
+  }
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  // A kept record is read live: the join places id-less ones, and their service is named late.
+  traceIdOf(r: number): string | undefined {
+    const record = this.records[r];
+    return record ? record.traceId : this.#traceIds[r];
+  }
+
+  spanIdOf(r: number): string | undefined {
+    const record = this.records[r];
+    return record ? record.spanId : this.#spanIds[r];
+  }
+
+  serviceOf(r: number): string | undefined {
+    const record = this.records[r];
+    return record ? record.service : this.#services[r];
+  }
+
+  timeMsOf(r: number): number {
+    return this.#times.data[r]!;
+  }
+
+  originOf(r: number): { source: string; line: number } {
+    return { source: this.records[r]?.source ?? this.#sources[r]!, line: this.#lines.data[r]! };
+  }
+
+  /** The record at index r, which came without explicit ids (such records are always kept). */
+  recordOf(r: number): LogRecord {
+    return this.records[r]!;
   }
 
   /** Table of the given records (tests and one-off callers). */
