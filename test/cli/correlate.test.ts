@@ -285,6 +285,17 @@ describe("terminal output", () => {
     expect(r.stdout).toContain("operation");
     expect(r.stdout.match(/^│ [0-9a-f]{8} /gm)).toHaveLength(12);
   });
+
+  it("--summary prints the same table as the full output ends with", async () => {
+    const inputs = [THREE, "fixtures/broken-propagation", "fixtures/threaded-agents"];
+    const table = (out: string): string => out.slice(out.indexOf("┌"));
+    for (const input of inputs) {
+      const full = await agtrace(["correlate", input, "--width", "120"]);
+      const summary = await agtrace(["correlate", input, "--width", "120", "--summary"]);
+      expect(summary.stdout.length).toBeGreaterThan(200);
+      expect(table(summary.stdout)).toBe(table(full.stdout));
+    }
+  });
 });
 
 describe("scale", () => {
