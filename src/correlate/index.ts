@@ -44,8 +44,8 @@ export class Correlator {
   /** Candidate join keys of every record that has some, interned as they arrive. */
   readonly #keys: KeyTable;
   readonly #off: LogRecord[] = [];
-  /** Per explicit trace: the span whose keys were noted last, and the keys noted for it. */
-  readonly #notedSpans = new Map<string, { spanId: string | undefined; keys: string[] }>();
+  /** Per explicit trace: the spans whose keys were noted last, and the keys noted for each. */
+  readonly #notedSpans = new Map<string, { spanId: string | undefined; keys: string[] }[]>();
   readonly #keepRecords: boolean;
 
   constructor(settings: CorrelateSettings = {}) {
@@ -96,9 +96,16 @@ export class Correlator {
    * work on logs that have trace ids.
    */
   #repeatsSpan(record: LogRecord, keys: string[]): boolean {
-    const noted = this.#notedSpans.get(record.traceId!);
-    if (!noted || noted.spanId !== record.spanId) {
-      this.#notedSpans.set(record.traceId!, { spanId: record.spanId, keys: [...keys] });
+    let spans = this.#notedSpans.get(record.traceId!);
+    if (!spans) {
+      spans = [];
+      this.#notedSpans.set(record.traceId!, spans);
+    }
+    const noted = spans.find((n) => n.spanId === record.spanId);
+    if (!noted) {
+      // The trace's spans that log keys at the same time (a caller waiting on its callees) are few.
+      if (spans.length === MAX_NOTED_SPANS) spans.shift();
+      spans.push({ spanId: record.spanId, keys: [...keys] });
       return false;
     }
     let repeats = true;
@@ -170,6 +177,8 @@ export class Correlator {
 
 /** Keys remembered per span to tell repeats (field/value pairs, flat); beyond, lines are noted anyway. */
 const MAX_NOTED = 32;
+/** Spans per trace whose keys are remembered (the latest ones). */
+const MAX_NOTED_SPANS = 8;
 
 function hasPair(pairs: string[], field: string, value: string): boolean {
   for (let i = 0; i < pairs.length; i += 2)
