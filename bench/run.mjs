@@ -37,6 +37,9 @@ const USAGE = `usage: node bench/run.mjs [scenario…] [options]     (npm run be
   --runs N        timed runs per command (default 3)
   --warmup N      untimed runs per command first (default 1)
   --no-rss        skip the extra run per command that measures peak RSS
+  --alternate     instead of hyperfine: rounds of one run per command, baseline first, and the
+                  ratio of each run to the baseline run of its own round (median and range); on a
+                  shared machine whose speed drifts within minutes, only neighbours compare
   --no-snapshot   run bin/ + dist/ in place instead of a copy taken at start
   --fresh         regenerate the data even if a cached copy exists
   --build         run \`npm run build\` first (otherwise dist/ is used as it is)
@@ -55,6 +58,7 @@ function parseArgs(argv) {
     runs: 3,
     warmup: 1,
     rss: true,
+    alternate: false,
     snapshot: true,
     fresh: false,
     build: false,
@@ -80,6 +84,7 @@ function parseArgs(argv) {
     else if (flag === "--runs") o.runs = int(1);
     else if (flag === "--warmup") o.warmup = int(0);
     else if (flag === "--no-rss") o.rss = false;
+    else if (flag === "--alternate") o.alternate = true;
     else if (flag === "--no-snapshot") o.snapshot = false;
     else if (flag === "--fresh") o.fresh = true;
     else if (flag === "--build") o.build = true;
@@ -247,6 +252,37 @@ async function ensureData(records, seed, fresh) {
 const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 const shellLine = (argv) => `${argv.map(shq).join(" ")} > /dev/null`;
 
+/** Wall-clock seconds of one run of argv, stdout discarded. */
+function timeOnce(argv, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0 && argv[0] !== "jq")
+    throw new Error(`${argv.join(" ")} exited with ${r.status}`);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Rounds of one run per command (baseline first): results shaped as hyperfine's, plus per-round ratios. */
+function alternate(commands, { runs, warmup, cwd }) {
+  for (let w = 0; w < warmup; w++) for (const c of commands) timeOnce(c.argv, cwd);
+  const times = commands.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    commands.forEach((c, i) => times[i].push(timeOnce(c.argv, cwd)));
+    const line = commands.map((c, i) => `${c.label} ${times[i][round].toFixed(2)} s`).join(" · ");
+    console.log(`   round ${round + 1}/${runs}: ${line}`);
+  }
+  return times.map((t) => {
+    const mean = t.reduce((a, b) => a + b, 0) / t.length;
+    const stddev = Math.sqrt(t.reduce((a, b) => a + (b - mean) ** 2, 0) / t.length);
+    const ratios = t.map((x, round) => x / times[0][round]);
+    return { mean, stddev, times: t, ratios };
+  });
+}
+
 function hyperfine(commands, { runs, warmup, exportPath, cwd }) {
   const args = ["--warmup", String(warmup), "--runs", String(runs), "--style", "basic"];
   args.push("--export-json", exportPath);
@@ -313,7 +349,11 @@ function table(rows) {
     r.label,
     r.mean.toFixed(2),
     r.stddev.toFixed(2),
-    r.baseline ? "1.00 (baseline)" : `${r.ratio.toFixed(2)}×`,
+    r.baseline
+      ? "1.00 (baseline)"
+      : r.ratios
+        ? `${r.ratio.toFixed(2)}× (${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)})`
+        : `${r.ratio.toFixed(2)}×`,
     r.rssMb === undefined ? "n/a" : r.rssMb.toFixed(0),
     Math.round(r.recordsPerSec).toLocaleString("en-US"),
   ]);
@@ -335,13 +375,13 @@ async function runScenario(sc, opts, data, env) {
     `   ${data.records.toLocaleString("en-US")} records, ${data.traces.toLocaleString("en-US")} traces, ` +
       `${files.map((f) => basename(f)).join(" + ")} (${(bytes / 1e6).toFixed(0)} MB) in ${data.dir}`,
   );
-  const exportPath = join(env.runDir, `${sc.name}.hyperfine.json`);
-  const results = hyperfine(all, {
-    runs: opts.runs,
-    warmup: opts.warmup,
-    exportPath,
-    cwd: env.cwd,
-  });
+  const exportPath = join(
+    env.runDir,
+    `${sc.name}.${opts.alternate ? "alternate" : "hyperfine"}.json`,
+  );
+  const measure = { runs: opts.runs, warmup: opts.warmup, exportPath, cwd: env.cwd };
+  const results = opts.alternate ? alternate(all, measure) : hyperfine(all, measure);
+  if (opts.alternate) writeFileSync(exportPath, JSON.stringify({ results }, null, 2));
 
   const rows = [];
   for (const [i, c] of all.entries()) {
@@ -357,15 +397,20 @@ async function runScenario(sc, opts, data, env) {
       rssMb: rss ? rss.kb / 1024 : undefined,
       rssHow: rss?.how,
       recordsPerSec: data.records / res.mean,
+      ratios: res.ratios,
     });
   }
-  for (const r of rows) r.ratio = r.mean / rows[0].mean;
+  // Alternating rounds: the median of each run's ratio to its own round's baseline.
+  for (const r of rows) r.ratio = r.ratios ? median(r.ratios) : r.mean / rows[0].mean;
 
   console.log(`\n${sc.name} — ${data.records.toLocaleString("en-US")} records:`);
   console.log(table(rows));
   const hows = [...new Set(rows.map((r) => r.rssHow).filter(Boolean))];
+  const ratioIs = opts.alternate
+    ? "ratio = median over rounds of run / its round's baseline run (range in brackets)"
+    : "ratio = mean / baseline mean";
   console.log(
-    `  (mean of ${opts.runs} runs after ${opts.warmup} warm-up; ratio = mean / baseline mean` +
+    `  (mean of ${opts.runs} runs after ${opts.warmup} warm-up; ${ratioIs}` +
       `${hows.length ? `; RSS from one extra run via ${hows.join(", ")}` : ""})`,
   );
   const where = env.cwd === ROOT ? "the repo root" : `${env.cwd}, a copy of bin/ + dist/`;
