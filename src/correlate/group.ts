@@ -21,6 +21,8 @@ export class TraceGrouper {
   readonly #spanOnly: LogRecord[] = [];
   readonly #unmatched: LogRecord[] = [];
   readonly #keepRecords: boolean;
+  /** The trace of the previous record (set while records arrive, cleared once groups are resolved). */
+  #last: SpanBuilder | undefined;
 
   /** Without `keepRecords`, spans keep what their lines said but not the lines (see SpanBuilder). */
   constructor(keepRecords = true) {
@@ -29,7 +31,11 @@ export class TraceGrouper {
 
   add(record: LogRecord): void {
     if (record.traceId) {
-      const builder = this.builderOf(record.traceId);
+      const last = this.#last;
+      const builder =
+        last !== undefined && last.traceId === record.traceId
+          ? last
+          : (this.#last = this.builderOf(record.traceId));
       // One string per trace id, however many records carry it.
       record.traceId = builder.traceId;
       builder.add(record);
@@ -48,6 +54,7 @@ export class TraceGrouper {
   }
 
   groups(): TraceGroups {
+    this.#last = undefined;
     this.#placeSpanOnly();
     this.#mergeLower64();
     return { groups: this.#byTrace, unmatched: this.#unmatched };

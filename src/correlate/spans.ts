@@ -57,6 +57,8 @@ function isError(r: LogRecord): boolean {
 export class SpanBuilder {
   readonly spans = new Map<string, SpanDraft>();
   readonly loose: LogRecord[] = [];
+  /** The span of the previous record: a span's lines often come one after another. */
+  #last: SpanDraft | undefined;
 
   constructor(
     readonly traceId: string,
@@ -86,12 +88,16 @@ export class SpanBuilder {
       this.loose.push(r);
       return;
     }
-    let s = this.spans.get(r.spanId);
-    if (s) r.spanId = s.spanId;
-    else {
-      s = draftOf(r, r.spanId);
-      this.spans.set(r.spanId, s);
+    let s = this.#last;
+    if (s === undefined || s.spanId !== r.spanId) {
+      s = this.spans.get(r.spanId);
+      if (!s) {
+        s = draftOf(r, r.spanId);
+        this.spans.set(r.spanId, s);
+      }
+      this.#last = s;
     }
+    r.spanId = s.spanId;
     if (this.keepRecords) s.records.push(r);
     if (r.parentSpanId && r.parentSpanId !== r.spanId && !s.parentSpanId)
       s.parentSpanId = r.parentSpanId;

@@ -5,9 +5,23 @@ const ZERO = /^0+$/;
 const DECIMAL = /^\d{1,20}$/;
 const MAX_U64 = (1n << 64n) - 1n;
 
+/** Whether s is lowercase hex with some digit not zero (a loop: ids are checked on every line). */
+function isLowerHexNotZero(s: string): boolean {
+  let nonZero = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 48) continue;
+    if (!((c > 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+    nonZero = true;
+  }
+  return nonZero;
+}
+
 /** Lowercase hex of the given widths (0x prefix and dashes stripped); undefined when malformed or all-zero. */
 export function normalizeHexId(value: unknown, widths: readonly number[]): string | undefined {
   if (typeof value !== "string") return undefined;
+  // As most loggers write them: already lowercase hex of the right width.
+  if (widths.includes(value.length) && isLowerHexNotZero(value)) return value;
   let s = value.trim().toLowerCase();
   if (s.startsWith("0x")) s = s.slice(2);
   if (s.length === 36 && s[8] === "-") s = s.replaceAll("-", "");
