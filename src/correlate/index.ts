@@ -101,7 +101,8 @@ export class Correlator {
       spans = [];
       this.#notedSpans.set(record.traceId!, spans);
     }
-    const noted = spans.find((n) => n.spanId === record.spanId);
+    let noted: { spanId: string | undefined; keys: string[] } | undefined;
+    for (const n of spans) if (n.spanId === record.spanId) noted = n;
     if (!noted) {
       // The trace's spans that log keys at the same time (a caller waiting on its callees) are few.
       if (spans.length === MAX_NOTED_SPANS) spans.shift();

@@ -11,18 +11,19 @@ import {
 
 /** A span while its trace is being assembled; `parentSpanId` set only when some record states it. */
 export interface SpanDraft extends Span {
+  // Present from the start, undefined until known: a draft keeps one shape as its lines arrive.
   /** Records with times, for the inference of nesting. */
-  firstRecord?: Instant;
-  lastRecord?: Instant;
+  firstRecord: Instant | undefined;
+  lastRecord: Instant | undefined;
   /** The log line the span begins with (by time): it names a log-only span. */
-  opening?: LogRecord;
+  opening: LogRecord | undefined;
   /** Log lines at error level or worse, counted so that spans built without their records know. */
   errorLogs: number;
   /** The service the span's first log line names, and how many lines name it. */
-  logService?: string;
+  logService: string | undefined;
   logServiceCount: number;
   /** Lines per service, once the span's lines name more than one. */
-  serviceCounts?: Map<string, number>;
+  serviceCounts: Map<string, number> | undefined;
 }
 
 const NAME_LENGTH = 60;
@@ -182,8 +183,13 @@ function draftOf(r: LogRecord, spanId: string): SpanDraft {
     records: [],
     orphan: false,
     timed: true,
+    firstRecord: undefined,
+    lastRecord: undefined,
+    opening: undefined,
     errorLogs: 0,
+    logService: undefined,
     logServiceCount: 0,
+    serviceCounts: undefined,
   };
 }
 
