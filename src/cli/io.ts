@@ -86,6 +86,8 @@ export function decodeOptionsOf(opts: CorrelateOptions): DecodeOptions {
   if (opts.messageField) d.message = opts.messageField;
   // Follow mode joins by explicit ids only: no keys to keep per record.
   if (opts.join !== "ids" && opts.join !== "off" && !opts.follow) d.joinKeys = true;
+  // The heuristic join ignores the trace context of log lines: not read at all.
+  if (opts.join === "heuristic") d.explicitIds = false;
   return d;
 }
 

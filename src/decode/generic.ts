@@ -1,12 +1,14 @@
 // The decoder for one-record-per-object logs: any library, fields found by name (fields.ts, context.ts).
 import type { LogRecord } from "../model.js";
 import { parseTimeValue } from "../util/instant.js";
-import { extractContext } from "./context.js";
+import { type ContextIds, extractContext } from "./context.js";
 import { pickLevel, pickMessage, pickService, pickTime } from "./fields.js";
 import { scanRecord } from "./join-keys.js";
 import { path, read } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
 import { shapePlan } from "./shape.js";
+
+const NO_IDS: Readonly<ContextIds> = {};
 
 export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord {
   const { options } = ctx;
@@ -27,7 +29,8 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
     messageOverride ?? pickMessage(obj, plan?.message) ?? obj.message ?? obj.msg ?? "",
   );
 
-  const ids = extractContext(obj, options, plan?.dialects);
+  const ids: ContextIds =
+    options.explicitIds === false ? NO_IDS : extractContext(obj, options, plan?.dialects);
   // Keys and durations serve only the heuristic join: not read when it is off.
   const scan = options.joinKeys ? scanRecord(obj, message) : undefined;
   // Every field in one literal (absent ones undefined): records keep one shape and no extra

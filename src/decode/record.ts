@@ -7,6 +7,8 @@ export interface DecodeOptions extends FieldOverrides {
   message?: string;
   /** Collect candidate join keys (off when only explicit ids are used). */
   joinKeys?: boolean;
+  /** Read log lines' trace context (default true; `--join heuristic` ignores it). */
+  explicitIds?: boolean;
 }
 
 /** Where a JSON value came from, handed to decoders. */

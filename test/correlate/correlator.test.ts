@@ -180,6 +180,48 @@ describe("Correlator", () => {
     expect(unmatched.map((r) => r.service)).toEqual(["agent-b-data-processor", "other"]);
   });
 
+  it("summarizes spans built without their lines exactly as spans built with them", () => {
+    const low = `0000000000000000${T1.slice(16)}`;
+    const T2 = "2".repeat(32);
+    // Fresh records per run: correlation rewrites ids and services in place.
+    const input = (): LogRecord[] => [
+      rec({ traceId: T1, spanId: "1".repeat(16), span: span({ start: 0, end: 50 }), service: "a" }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 5, service: "b", message: "b starts" }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 3, service: "b", message: "b earlier" }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 9, service: "c", level: "error" }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 7, service: "c" }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 8, service: "c" }),
+      rec({ traceId: T1, parentSpanId: "1".repeat(16), at: 4, service: "a", level: "fatal" }),
+      rec({ traceId: low, spanId: "4".repeat(16), at: 20, service: "d", level: "error" }),
+      rec({ traceId: low, spanId: "2".repeat(16), at: 30, service: "b", message: "late b" }),
+      rec({ source: "logs/agent-x.log", traceId: T2, spanId: "5".repeat(16), at: 40 }),
+      rec({ source: "logs/agent-x.log", traceId: T2, spanId: "5".repeat(16), at: 39 }),
+      rec({ traceId: T2, spanId: "6".repeat(16), service: "e", message: "no time" }),
+      rec({ spanId: "c".repeat(32), parentSpanId: "b".repeat(32), at: 62, service: "agent" }),
+      rec({ spanId: "a".repeat(32), at: 60, service: "agent", message: "root run" }),
+      rec({ spanId: "b".repeat(32), parentSpanId: "a".repeat(32), at: 61, service: "agent" }),
+      rec({ at: 70, service: "a", message: "no ids" }),
+    ];
+    const summarize = (keepRecords: boolean) => {
+      const c = new Correlator({ keepRecords });
+      for (const r of input()) c.add(r);
+      const { traces, unmatched } = c.finish({ tree: false });
+      return {
+        traces: traces.map(
+          ({ traceId, name, services, start, end, status, errorCount, spans }) => ({
+            ...{ traceId, name, services, start, end, status, errorCount },
+            spans: spans.map((x) => [x.spanId, x.service, x.name, x.start, x.end, x.status]),
+          }),
+        ),
+        unmatched: unmatched.length,
+      };
+    };
+    const kept = summarize(true);
+    expect(kept.traces).toHaveLength(3);
+    expect(kept.traces.find((t) => t.traceId === T1)?.errorCount).toBe(3);
+    expect(summarize(false)).toEqual(kept);
+  });
+
   it("does not lend one service's name to a merged stream's unnamed lines", () => {
     const { unmatched } = correlate([
       rec({ source: "-", service: "worker", at: 0 }),

@@ -52,13 +52,15 @@ export class KeyTable {
    * with explicit ids whose line is not kept: see `add`).
    */
   readonly records: (LogRecord | undefined)[] = [];
-  // Per record index, what the join reads of a record that is not kept: columns, no object per record.
-  readonly #traceIds: (string | undefined)[] = [];
-  readonly #spanIds: (string | undefined)[] = [];
-  readonly #services: (string | undefined)[] = [];
-  readonly #sources: (string | undefined)[] = [];
   readonly #lines = new IntColumn();
   readonly #times = new FloatColumn();
+  /** Per record index: its row in the columns below when the record is not kept, else -1. */
+  readonly #slimRow = new IntColumn();
+  // What the join reads of a record that is not kept: columns, no object per record.
+  readonly #traceIds: string[] = [];
+  readonly #spanIds: (string | undefined)[] = [];
+  readonly #services: (string | undefined)[] = [];
+  readonly #sources: string[] = [];
   /** Occurrence i: record `occRec[i]` holds key `occKey[i]`. */
   readonly occRec = new IntColumn();
   readonly occKey = new IntColumn();
@@ -136,14 +138,19 @@ export class KeyTable {
       this.occKey.push(key);
     }
     if (this.occRec.length === from) return false;
-    const slim = !keep && record.traceId !== undefined;
-    this.records.push(slim ? undefined : record);
-    this.#traceIds.push(slim ? record.traceId : undefined);
-    this.#spanIds.push(slim ? record.spanId : undefined);
-    this.#services.push(slim ? record.service : undefined);
-    this.#sources.push(slim ? record.source : undefined);
     this.#lines.push(record.line);
     this.#times.push(timeMs(record));
+    if (keep || record.traceId === undefined) {
+      this.records.push(record);
+      this.#slimRow.push(-1);
+      return true;
+    }
+    this.records.push(undefined);
+    this.#slimRow.push(this.#traceIds.length);
+    this.#traceIds.push(record.traceId);
+    this.#spanIds.push(record.spanId);
+    this.#services.push(record.service);
+    this.#sources.push(record.source);
     return true;
   }
 
@@ -154,17 +161,17 @@ export class KeyTable {
   // A kept record is read live: the join places id-less ones, and their service is named late.
   traceIdOf(r: number): string | undefined {
     const record = this.records[r];
-    return record ? record.traceId : this.#traceIds[r];
+    return record ? record.traceId : this.#traceIds[this.#slimRow.data[r]!];
   }
 
   spanIdOf(r: number): string | undefined {
     const record = this.records[r];
-    return record ? record.spanId : this.#spanIds[r];
+    return record ? record.spanId : this.#spanIds[this.#slimRow.data[r]!];
   }
 
   serviceOf(r: number): string | undefined {
     const record = this.records[r];
-    return record ? record.service : this.#services[r];
+    return record ? record.service : this.#services[this.#slimRow.data[r]!];
   }
 
   timeMsOf(r: number): number {
@@ -172,7 +179,8 @@ export class KeyTable {
   }
 
   originOf(r: number): { source: string; line: number } {
-    return { source: this.records[r]?.source ?? this.#sources[r]!, line: this.#lines.data[r]! };
+    const source = this.records[r]?.source ?? this.#sources[this.#slimRow.data[r]!]!;
+    return { source, line: this.#lines.data[r]! };
   }
 
   /** The record at index r, which came without explicit ids (such records are always kept). */
