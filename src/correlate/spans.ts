@@ -93,7 +93,7 @@ export class SpanBuilder {
     if (s === undefined || s.spanId !== r.spanId) {
       s = this.spans.get(r.spanId);
       if (!s) {
-        s = draftOf(r, r.spanId);
+        s = draftOf(r, r.spanId, this.keepRecords);
         this.spans.set(r.spanId, s);
       }
       this.#last = s;
@@ -161,14 +161,18 @@ export class SpanBuilder {
         remaining.push(r);
         continue;
       }
-      callee.records.push(r);
+      if (this.keepRecords) callee.records.push(r);
       if (!r.span && isError(r)) callee.errorLogs++;
     }
     return { traceId: this.traceId, spans, loose: remaining };
   }
 }
 
-function draftOf(r: LogRecord, spanId: string): SpanDraft {
+// Shared by every draft that has none of its own (frozen: nothing may add to them): a span costs less.
+const NO_ATTRIBUTES: Span["attributes"] = Object.freeze({});
+const NO_RECORDS = Object.freeze([]) as unknown as LogRecord[];
+
+function draftOf(r: LogRecord, spanId: string, keepRecords: boolean): SpanDraft {
   const t = r.time ?? { ms: 0, ns: 0, digits: 0 };
   return {
     spanId,
@@ -179,8 +183,8 @@ function draftOf(r: LogRecord, spanId: string): SpanDraft {
     end: t,
     timing: "inferred",
     status: "unset",
-    attributes: {},
-    records: [],
+    attributes: NO_ATTRIBUTES,
+    records: keepRecords ? [] : NO_RECORDS,
     orphan: false,
     timed: true,
     firstRecord: undefined,
