@@ -47,7 +47,9 @@ export class TraceGrouper {
   builderOf(traceId: string): SpanBuilder {
     let builder = this.#byTrace.get(traceId);
     if (!builder) {
-      builder = new SpanBuilder(traceId, this.#keepRecords);
+      // A trace the Datadog merge may fold into its 128-bit form keeps its lines: the merge rewrites
+      // their trace id, which the join reads.
+      builder = new SpanBuilder(traceId, this.#keepRecords || mayBeLower64(traceId));
       this.#byTrace.set(traceId, builder);
     }
     return builder;

@@ -123,7 +123,7 @@ export class SpanBuilder {
     for (const r of other.records()) r.traceId = this.traceId;
     for (const [id, s] of other.spans) {
       const mine = this.spans.get(id);
-      if (mine) mergeDraft(mine, s);
+      if (mine) mergeDraft(mine, s, this.keepRecords);
       else this.spans.set(id, s);
     }
     for (const r of other.loose) this.loose.push(r);
@@ -231,8 +231,8 @@ function noteService(s: SpanDraft, service: string | undefined, n: number): void
 }
 
 /** Two drafts of one span id (a trace folded into another that had the span too). */
-function mergeDraft(into: SpanDraft, from: SpanDraft): void {
-  for (const r of from.records) into.records.push(r);
+function mergeDraft(into: SpanDraft, from: SpanDraft, keepRecords: boolean): void {
+  if (keepRecords) for (const r of from.records) into.records.push(r);
   if (from.timing === "measured") {
     const { name, start, end, kind, statusMessage, service, attributes } = from;
     Object.assign(into, { timing: "measured", name, start, end, service, attributes });

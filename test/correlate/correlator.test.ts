@@ -183,6 +183,7 @@ describe("Correlator", () => {
   it("summarizes spans built without their lines exactly as spans built with them", () => {
     const low = `0000000000000000${T1.slice(16)}`;
     const T2 = "2".repeat(32);
+    const ORDER = "ord_7f3a9c2e11";
     // Fresh records per run: correlation rewrites ids and services in place.
     const input = (): LogRecord[] => [
       rec({ traceId: T1, spanId: "1".repeat(16), span: span({ start: 0, end: 50 }), service: "a" }),
@@ -194,6 +195,15 @@ describe("Correlator", () => {
       rec({ traceId: T1, parentSpanId: "1".repeat(16), at: 4, service: "a", level: "fatal" }),
       rec({ traceId: low, spanId: "4".repeat(16), at: 20, service: "d", level: "error" }),
       rec({ traceId: low, spanId: "2".repeat(16), at: 30, service: "b", message: "late b" }),
+      // A business id shared by the lower-64 trace and a line without ids: the join places the line.
+      rec({
+        traceId: low,
+        spanId: "4".repeat(16),
+        at: 21,
+        service: "d",
+        keys: ["order_id", ORDER],
+      }),
+      rec({ at: 22, service: "d", message: "no ids, but the order", keys: ["order_id", ORDER] }),
       rec({ source: "logs/agent-x.log", traceId: T2, spanId: "5".repeat(16), at: 40 }),
       rec({ source: "logs/agent-x.log", traceId: T2, spanId: "5".repeat(16), at: 39 }),
       rec({ traceId: T2, spanId: "6".repeat(16), service: "e", message: "no time" }),
@@ -218,6 +228,7 @@ describe("Correlator", () => {
     };
     const kept = summarize(true);
     expect(kept.traces).toHaveLength(3);
+    expect(kept.unmatched).toBe(1);
     expect(kept.traces.find((t) => t.traceId === T1)?.errorCount).toBe(3);
     expect(summarize(false)).toEqual(kept);
   });
