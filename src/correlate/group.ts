@@ -30,17 +30,29 @@ export class TraceGrouper {
   }
 
   add(record: LogRecord): void {
-    if (record.traceId) {
-      const last = this.#last;
-      const builder =
-        last !== undefined && last.traceId === record.traceId
-          ? last
-          : (this.#last = this.builderOf(record.traceId));
-      // One string per trace id, however many records carry it.
-      record.traceId = builder.traceId;
-      builder.add(record);
-    } else if (record.spanId || record.parentSpanId) this.#spanOnly.push(record);
+    if (record.traceId) this.#builderFor(record).add(record);
+    else if (record.spanId || record.parentSpanId) this.#spanOnly.push(record);
     else this.#unmatched.push(record);
+  }
+
+  /**
+   * A record of a trace whose service is named only at the end: it takes its place in the trace now and
+   * is added once named (`add`); a record naming no span is kept at once. Needs a trace id.
+   */
+  reserve(record: LogRecord): void {
+    this.#builderFor(record).reserve(record);
+  }
+
+  /** The builder of the record's trace; the record's trace id becomes the trace's one string. */
+  #builderFor(record: LogRecord): SpanBuilder {
+    const traceId = record.traceId!;
+    const last = this.#last;
+    const builder =
+      last !== undefined && last.traceId === traceId
+        ? last
+        : (this.#last = this.builderOf(traceId));
+    record.traceId = builder.traceId;
+    return builder;
   }
 
   /** The trace's builder, made on first use. */

@@ -69,8 +69,10 @@ export class Correlator {
       record.traceId = record.spanId = record.parentSpanId = record.idSource = undefined;
     }
     if (!named) this.#unnamed.push(record);
-    // A record of a trace joins it once its service is known: spans count their lines per service.
+    // A record of a trace is noted in its span once its service is known (spans count their lines per
+    // service), but takes its place in the trace's order now.
     if (named || !record.traceId) this.#grouper.add(record);
+    else this.#grouper.reserve(record);
     if (this.#mode !== "ids") this.#noteKeys(record, named);
   }
 
@@ -133,7 +135,7 @@ export class Correlator {
       r.service = service;
     }
     if (this.#mode === "off") return { traces: [], unmatched: this.#off };
-    for (const r of this.#unnamed) if (r.traceId) this.#grouper.add(r);
+    for (const r of this.#unnamed) if (r.traceId && r.spanId) this.#grouper.add(r);
     const grouped = this.#grouper.groups();
     const { groups } = grouped;
     let { unmatched } = grouped;

@@ -76,11 +76,23 @@ export class SpanBuilder {
   services(): Set<string> {
     const out = new Set<string>();
     for (const s of this.spans.values()) {
-      out.add(s.service);
+      // A span known so far only from lines whose service is not named yet has none ("").
+      if (s.service) out.add(s.service);
+      if (s.logService) out.add(s.logService);
       if (s.serviceCounts) for (const name of s.serviceCounts.keys()) out.add(name);
     }
     for (const r of this.loose) out.add(r.service ?? "");
     return out;
+  }
+
+  /**
+   * Takes a record whose service is not named yet: its span takes its place in the trace's order now
+   * (a record naming no span is kept at once); `add` notes the record once it is named.
+   */
+  reserve(r: LogRecord): void {
+    if (!r.spanId) this.loose.push(r);
+    else if (!this.spans.has(r.spanId))
+      this.spans.set(r.spanId, draftOf(r, r.spanId, this.keepRecords));
   }
 
   /** Adds one record; a record with a span id shares its span's id string from then on. */
@@ -177,7 +189,7 @@ function draftOf(r: LogRecord, spanId: string, keepRecords: boolean): SpanDraft 
   return {
     spanId,
     parentInferred: false,
-    service: r.service ?? "unknown",
+    service: r.service ?? "",
     name: "",
     start: t,
     end: t,
@@ -285,7 +297,11 @@ function majorityService(s: SpanDraft): string | undefined {
 
 /** Orders records by time; records without a time keep their input order after timed ones of the same source. */
 export function byTime(a: LogRecord, b: LogRecord): number {
-  if (a.time && b.time) return compareInstants(a.time, b.time) || a.line - b.line;
+  if (a.time && b.time) {
+    // Same time and line in two sources (one log through two wrappers): by source, whatever came first.
+    const order = compareInstants(a.time, b.time) || a.line - b.line;
+    return order !== 0 || a.source === b.source ? order : a.source < b.source ? -1 : 1;
+  }
   if (a.source === b.source) return a.line - b.line;
   return a.time ? -1 : b.time ? 1 : 0;
 }

@@ -233,6 +233,17 @@ describe("Correlator", () => {
     expect(summarize(false)).toEqual(kept);
   });
 
+  it("keeps a span of a source that names no service in its input order among spans starting together", () => {
+    const root = "9".repeat(16);
+    const { traces } = correlate([
+      rec({ traceId: T1, spanId: root, at: 0, service: "gateway" }),
+      rec({ source: "logs/planner.jsonl", traceId: T1, spanId: "1".repeat(16), at: 5 }),
+      rec({ traceId: T1, spanId: "2".repeat(16), at: 5, service: "worker" }),
+      rec({ traceId: T1, spanId: root, at: 9, service: "gateway" }),
+    ]);
+    expect(traces[0]?.spans.map((s) => s.service)).toEqual(["gateway", "planner", "worker"]);
+  });
+
   it("does not lend one service's name to a merged stream's unnamed lines", () => {
     const { unmatched } = correlate([
       rec({ source: "-", service: "worker", at: 0 }),
