@@ -15,34 +15,34 @@ export function timeMs(r: LogRecord): number {
   return r.time ? r.time.ms + r.time.ns / 1e6 : Number.NaN;
 }
 
-/** An Int32Array that grows. */
-export class IntColumn {
-  data = new Int32Array(1024);
+/** A typed array that grows. */
+class Column<T extends Int32Array | Float64Array> {
   length = 0;
+  constructor(public data: T) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = new (this.data.constructor as new (length: number) => T)(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = v;
   }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
+
+/** An Int32Array that grows. */
+export class IntColumn extends Column<Int32Array> {
+  constructor() {
+    super(new Int32Array(1024));
   }
 }
 
 /** A Float64Array that grows. */
-class FloatColumn {
-  data = new Float64Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+class FloatColumn extends Column<Float64Array> {
+  constructor() {
+    super(new Float64Array(1024));
   }
 }
 
