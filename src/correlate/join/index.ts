@@ -55,7 +55,7 @@ export interface Merge {
 }
 
 export interface JoinOutcome {
-  /** Records that had no trace id and now have one. */
+  /** Records that had no trace id and now have one, in input order. */
   placed: LogRecord[];
   /** Explicit traces folded into another one (broken propagation), by the folded trace's id. */
   merges: Map<string, Merge>;
@@ -196,6 +196,12 @@ export function joinRecords(
     joinKeyLists: new Map(),
     folds: [],
     placedInto: new Set(),
+    place: {
+      trace: new Int32Array(table.size).fill(-1),
+      span: new Int32Array(table.size).fill(-1),
+      via: new Int32Array(table.size),
+      ids: [],
+    },
   };
   const outcome: JoinOutcome = {
     placed: [],
@@ -206,6 +212,17 @@ export function joinRecords(
   };
   for (let g = 0; g + 1 < groups.from.length; g++) {
     resolve(groups.members.subarray(groups.from[g]!, groups.from[g + 1]!), g, ctx, outcome);
+  }
+  // Placed in input order, the order records lie in memory: a million records visited operation by
+  // operation would each be a cache miss.
+  const { place } = ctx;
+  for (let r = 0; r < table.size; r++) {
+    if (place.trace[r]! < 0) continue;
+    const record = table.recordOf(r);
+    record.traceId = place.ids[place.trace[r]!]!;
+    record.idSource = idSourceOf(ctx, place.via[r]!);
+    if (place.span[r]! >= 0) record.spanId = place.ids[place.span[r]!]!;
+    outcome.placed.push(record);
   }
   commitFolds(ctx, outcome);
   return outcome;
@@ -227,6 +244,8 @@ interface Context {
   /** Candidate folds of traces that lost their context, and the traces id-less records were placed in. */
   folds: { from: string; into: string; finding: Finding; callerSpanId?: string }[];
   placedInto: Set<string>;
+  /** Per record placed in a trace: its trace and span (indexes in `ids`, -1 for none) and its key's cluster. */
+  place: { trace: Int32Array; span: Int32Array; via: Int32Array; ids: string[] };
   /** One `join:<field>` string per field, one joinKeys list per distinct list. */
   idSources: Map<number, string>;
   joinKeyLists: Map<string, string[]>;
@@ -303,30 +322,39 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
   const resolved = new Set(traceIds.map(into));
   const spanOfService = new Map<string, string>();
 
+  // Where each record goes is noted here and written into the records after every component.
+  const { place } = ctx;
+  const idIndex = new Map<string, number>();
+  const indexOf = (id: string): number => {
+    let i = idIndex.get(id);
+    if (i === undefined) {
+      i = place.ids.push(id) - 1;
+      idIndex.set(id, i);
+    }
+    return i;
+  };
   let placedHere = false;
   for (const r of members) {
     if (explicit[r]) continue;
-    const record = table.recordOf(r);
     const via = finest(ctx, r);
     if (via < 0) continue;
     let traceId: string | undefined = resolved.size <= 1 ? target : undefined;
     // Several unrelated traces in one component: follow the record's own finest key to one of them.
     if (!traceId) traceId = traceThroughOwnKeys(ctx, r, into);
     if (!traceId) continue;
-    record.traceId = traceId;
-    record.idSource = idSourceOf(ctx, via);
     let spanId: string | undefined;
     if (traceIds.length === 0) {
       // One span per service of the operation.
-      const service = record.service ?? "";
+      const service = ctx.facts.serviceNames[ctx.facts.service[r]!]!;
       spanId = spanOfService.get(service);
       if (!spanId) {
         spanId = syntheticId({ source: traceId, line: 0, service }, 16);
         spanOfService.set(service, spanId);
       }
     } else spanId = sameServiceSpan(ctx, r, via);
-    if (spanId) record.spanId = spanId;
-    outcome.placed.push(record);
+    place.trace[r] = indexOf(traceId);
+    if (spanId) place.span[r] = indexOf(spanId);
+    place.via[r] = via;
     placedHere = true;
   }
   if (!placedHere && folds.size === 0) return;
@@ -394,12 +422,11 @@ function traceThroughOwnKeys(
 
 /** The span of an explicit record of the same service that shares the record's key. */
 function sameServiceSpan(ctx: Context, r: number, via: number): string | undefined {
-  const { table } = ctx;
-  const service = table.serviceOf(r);
+  const { service } = ctx.facts;
   for (let i = ctx.cl.offset[via]!; i < ctx.cl.offset[via + 1]!; i++) {
     const k = ctx.cl.recs[i]!;
-    const spanId = ctx.explicit[k] ? table.spanIdOf(k) : undefined;
-    if (spanId && table.serviceOf(k) === service) return spanId;
+    const spanId = ctx.explicit[k] ? ctx.table.spanIdOf(k) : undefined;
+    if (spanId && service[k] === service[r]) return spanId;
   }
   return undefined;
 }
