@@ -1,5 +1,4 @@
-// One source's bytes → records: lines, platform wrappers, JSON framing, decoding. Used as is on the main
-// thread and inside the parallel decode workers.
+// One source's bytes → records: lines, platform wrappers, JSON framing, decoding.
 import { type DecodeOptions, decodeValue } from "../decode/index.js";
 import { type FrameSink, JsonFramer, type SkipReason } from "../framing/json-framer.js";
 import { splitLines } from "../framing/lines.js";
