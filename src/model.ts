@@ -31,31 +31,38 @@ export interface SpanFacts {
   statusMessage?: string;
 }
 
+/**
+ * One decoded record. A value: decoded once (stack trace joined, platform context applied) and never
+ * written to again; where correlation puts it is a placement held beside it (src/correlate).
+ */
 export interface LogRecord {
   /** The input as named on the command line (`-` for stdin). */
-  source: string;
+  readonly source: string;
   /** 1-based physical line where the record's JSON text starts. */
-  line: number;
-  time?: Instant;
-  level: Level;
-  service?: string;
-  message: string;
-  traceId?: string | undefined;
-  spanId?: string | undefined;
-  parentSpanId?: string | undefined;
+  readonly line: number;
+  readonly time?: Instant;
+  readonly level: Level;
+  readonly service?: string;
+  readonly message: string;
+  readonly traceId?: string | undefined;
+  readonly spanId?: string | undefined;
+  readonly parentSpanId?: string | undefined;
   /** Which field or dialect the ids came from, e.g. `trace_id`, `traceparent@trace_context`, `dd`. */
-  idSource?: string | undefined;
+  readonly idSource?: string | undefined;
   /** Set when the record is itself a span export rather than a log line. */
-  span?: SpanFacts;
+  readonly span?: SpanFacts;
   /** How long the work the record reports on took (`"ms": 230`), when it says. */
-  durationMs?: number | undefined;
-  /** Candidate join keys as `[field, value, …]` (src/decode/join-keys.ts), until the join has taken them. */
-  keys?: string[] | undefined;
+  readonly durationMs?: number | undefined;
+  /** Candidate join keys as `[field, value, …]` (src/decode/join-keys.ts). */
+  readonly keys?: readonly string[] | undefined;
   /** The process/thread that wrote the record, when it says (`1234/main`). */
-  lane?: string;
+  readonly lane?: string;
   /** A span export's attributes (log lines keep none: records stay small in memory). */
-  attributes?: Record<string, string | number | boolean>;
+  readonly attributes?: Record<string, string | number | boolean>;
 }
+
+/** A record while decoding builds it; handed on, it is a `LogRecord`. */
+export type RecordDraft = { -readonly [K in keyof LogRecord]: LogRecord[K] };
 
 export type Timing = "measured" | "inferred";
 
@@ -72,7 +79,7 @@ export interface Span {
   statusMessage?: string;
   kind?: string;
   attributes: Record<string, string | number | boolean>;
-  records: LogRecord[];
+  records: readonly LogRecord[];
   /** Set when the span's stated parent is not in the trace. */
   orphan: boolean;
   /** False when none of its records has a time (start and end are then the trace's, or unknown). */
@@ -106,7 +113,7 @@ export interface Trace {
   /** Spans in tree order (parents before children, siblings by start). */
   spans: Span[];
   /** Records of the trace that belong to no span. */
-  records: LogRecord[];
+  records: readonly LogRecord[];
   findings: Finding[];
   /** Fields whose shared values joined the trace's records (heuristic and mixed traces). */
   joinKeys?: string[];

@@ -1,5 +1,4 @@
 // Correlation: records in (one at a time), traces out.
-import { joinKeysOf } from "../decode/join-keys.js";
 import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { attachByTime } from "./join/attach.js";
@@ -7,6 +6,7 @@ import { allowedFields, type JoinOutcome, type JoinSettings, joinRecords } from 
 import { KeyTable } from "./join/key-table.js";
 import { mayBeLower64, TraceGrouper } from "./group.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
+import { applyPlacement, type Placement } from "./placement.js";
 import { ServiceNamer } from "./service-name.js";
 import type { SpanBuilder, SpanSet } from "./spans.js";
 
@@ -59,36 +59,30 @@ export class Correlator {
 
   add(record: LogRecord): void {
     const named = this.#namer.note(record);
+    if (!named) this.#unnamed.push(record);
     if (this.#mode === "off") {
-      if (!named) this.#unnamed.push(record);
       this.#off.push(record);
       return;
     }
-    if (this.#mode === "heuristic" && !record.span) {
-      // Assigned, not deleted: deleting would turn each record into a slow dictionary object.
-      record.traceId = record.spanId = record.parentSpanId = record.idSource = undefined;
-    }
-    if (!named) this.#unnamed.push(record);
     // A record of a trace is noted in its span once its service is known (spans count their lines per
     // service), but takes its place in the trace's order now.
-    if (named || !record.traceId) this.#grouper.add(record);
-    else this.#grouper.reserve(record);
-    if (this.#mode !== "ids") this.#noteKeys(record, named);
+    const byIds = this.#usesIds(record);
+    this.#grouper.add(record, named, byIds);
+    if (this.#mode !== "ids") this.#noteKeys(record, named, byIds);
   }
 
-  #noteKeys(record: LogRecord, named: boolean): void {
-    // A span export's attributes hold the business ids its log lines would.
-    if (!record.keys && record.attributes) {
-      const keys = joinKeysOf(record.attributes);
-      if (keys) record.keys = keys;
-    }
-    if (record.keys && record.traceId && !record.span && this.#repeatsSpan(record, record.keys)) {
-      record.keys = undefined;
-      return;
-    }
+  /** `--join heuristic` goes by span exports' ids only: log lines' trace context is ignored. */
+  #usesIds(record: LogRecord): boolean {
+    return this.#mode !== "heuristic" || record.span !== undefined;
+  }
+
+  #noteKeys(record: LogRecord, named: boolean, byIds: boolean): void {
+    if (!record.keys) return;
+    const traced = byIds && record.traceId !== undefined;
+    if (traced && !record.span && this.#repeatsSpan(record, record.keys)) return;
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
     // named late (its service is not known yet), nor one whose trace id the Datadog merge may rewrite.
-    const slim = !this.#keepRecords && named && record.spanId && record.traceId;
+    const slim = !this.#keepRecords && named && traced && record.spanId && record.traceId;
     this.#keys.add(record, !slim || mayBeLower64(slim));
   }
 
@@ -97,7 +91,7 @@ export class Correlator {
    * span: such lines add nothing to what links the trace, and skipping them spares most of the join's
    * work on logs that have trace ids.
    */
-  #repeatsSpan(record: LogRecord, keys: string[]): boolean {
+  #repeatsSpan(record: LogRecord, keys: readonly string[]): boolean {
     let spans = this.#notedSpans.get(record.traceId!);
     if (!spans) {
       spans = [];
@@ -120,11 +114,9 @@ export class Correlator {
     return repeats;
   }
 
-  /**
-   * Assembles the traces. Without `tree` (output that shows no span tree, such as the summary table)
-   * nesting is not inferred: only the root is chosen, to name each trace.
-   */
-  finish({ tree = true }: { tree?: boolean } = {}): Correlated {
+  /** Each record that named no service, in its named form: its source's service. */
+  #nameLate(): Map<LogRecord, LogRecord> {
+    const named = new Map<LogRecord, LogRecord>();
     const fallbacks = new Map<string, string>();
     for (const r of this.#unnamed) {
       let service = fallbacks.get(r.source);
@@ -132,29 +124,61 @@ export class Correlator {
         service = this.#namer.fallback(r.source);
         fallbacks.set(r.source, service);
       }
-      r.service = service;
+      named.set(r, { ...r, service });
     }
-    if (this.#mode === "off") return { traces: [], unmatched: this.#off };
-    for (const r of this.#unnamed) if (r.traceId && r.spanId) this.#grouper.add(r);
-    const grouped = this.#grouper.groups();
-    const { groups } = grouped;
-    let { unmatched } = grouped;
+    return named;
+  }
+
+  /**
+   * Assembles the traces. Every record ends up in exactly one place: the trace its ids name, the one
+   * a placement (join, attach-by-time) gives it, or `unmatched`. Without `tree` (output that shows no
+   * span tree, such as the summary table) nesting is not inferred: only the root is chosen, to name
+   * each trace.
+   */
+  finish({ tree = true }: { tree?: boolean } = {}): Correlated {
+    const namedLate = this.#nameLate();
+    const named = (r: LogRecord): LogRecord => namedLate.get(r) ?? r;
+    if (this.#mode === "off") return { traces: [], unmatched: inInputOrder(this.#off.map(named)) };
+    for (const [r, n] of namedLate) if (r.traceId) this.#grouper.addNamed(r, n);
+    const { groups, traceOf, traceOfId, builderOf, rest } = this.#grouper.settle(named);
     let join: JoinOutcome | undefined;
-    let attached = false;
     let callers = new Map<string, Map<string, string>>();
+    let unmatched = rest.map(named);
+    let attached = false;
+    // The one place where placements become records of traces; each record is placed at most once.
+    const apply = (
+      placements: readonly Placement[],
+      finalOf = (id: string) => id,
+    ): Set<LogRecord> => {
+      const placed = new Set<LogRecord>();
+      for (const p of placements) {
+        const traceId = finalOf(p.traceId);
+        builderOf(traceId).add(applyPlacement({ ...p, traceId }, named(p.record)));
+        placed.add(p.record);
+      }
+      return placed;
+    };
     if (this.#mode !== "ids") {
+      this.#keys.settle({
+        trace: (r) => (this.#usesIds(r) ? traceOf(r) : undefined),
+        traceOfId,
+        service: (r) => named(r).service,
+      });
       join = joinRecords(this.#keys, servicesOfGroups(groups), {
         ...this.#settings,
         explain: this.#settings.explain ?? false,
       });
-      callers = applyJoin(join, groups, (id) => this.#grouper.builderOf(id));
-      unmatched = unmatched.filter((r) => !r.traceId);
+      const folded = foldTraces(join, groups);
+      callers = folded.callers;
+      const joined = apply(join.placed, folded.finalOf);
+      unmatched = rest.filter((r) => !joined.has(r)).map(named);
       if (this.#settings.attachByTime) {
-        const before = unmatched.length;
-        unmatched = attachByTime(groups, unmatched);
-        attached = before > unmatched.length;
+        const byTime = apply(attachByTime(groups, unmatched));
+        attached = byTime.size > 0;
+        unmatched = unmatched.filter((r) => !byTime.has(r));
       }
     }
+    inInputOrder(unmatched);
     const sets = [...groups].map(([traceId, builder]) => {
       const set = builder.finish();
       hangUnderCallers(set, callers.get(traceId));
@@ -183,6 +207,16 @@ const MAX_NOTED = 32;
 /** Spans per trace whose keys are remembered (the latest ones). */
 const MAX_NOTED_SPANS = 8;
 
+/**
+ * Records in input order: by source as first seen, then by line (a record held back for its stack trace
+ * arrives after later lines of other containers of its stream).
+ */
+function inInputOrder(records: LogRecord[]): LogRecord[] {
+  const rank = new Map<string, number>();
+  for (const r of records) if (!rank.has(r.source)) rank.set(r.source, rank.size);
+  return records.sort((a, b) => rank.get(a.source)! - rank.get(b.source)! || a.line - b.line);
+}
+
 function hasPair(pairs: string[], field: string, value: string): boolean {
   for (let i = 0; i < pairs.length; i += 2)
     if (pairs[i] === field && pairs[i + 1] === value) return true;
@@ -202,14 +236,13 @@ function servicesOfGroups(groups: Map<string, SpanBuilder>): (traceId: string) =
 }
 
 /**
- * Folds merged traces into their upstream one and adds the placed records to their traces. Returns, per
- * receiving trace, the spans of the folded traces and the caller each root of them is to hang under.
+ * Folds the traces the join merged into their upstream one. Returns where a folded trace ended up and,
+ * per receiving trace, the spans of the folded traces and the caller each root of them is to hang under.
  */
-function applyJoin(
+function foldTraces(
   join: JoinOutcome,
   groups: Map<string, SpanBuilder>,
-  builderOf: (traceId: string) => SpanBuilder,
-): Map<string, Map<string, string>> {
+): { finalOf: (id: string) => string; callers: Map<string, Map<string, string>> } {
   // A trace folded into one that was itself folded (two components, one shared trace) ends in the last.
   const finalOf = (id: string): string => {
     let cur = id;
@@ -242,12 +275,7 @@ function applyJoin(
     } else join.traces.set(into, entry);
     join.traces.delete(id);
   }
-  for (const r of join.placed) {
-    const builder = builderOf(finalOf(r.traceId!));
-    r.traceId = builder.traceId;
-    builder.add(r);
-  }
-  return callers;
+  return { finalOf, callers };
 }
 
 /** A folded trace's root spans hang under the upstream span that shares their key (an inferred edge). */

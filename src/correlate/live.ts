@@ -21,11 +21,8 @@ export type LiveEvent =
   | { kind: "continuation"; traceId: string; records: LogRecord[] };
 
 interface OpenTrace {
-  /** The trace id every record of the trace is given: one string per trace, not a copy per record. */
   traceId: string;
   records: LogRecord[];
-  /** One string per span id of the trace, likewise shared by its records. */
-  spanIds: Map<string, string>;
   firstSeen: number;
   lastSeen: number;
   /** Whether span exports arrived for the trace, and whether its root's (no parent) was among them. */
@@ -90,7 +87,6 @@ export class LiveCorrelator {
     const trace: OpenTrace = {
       traceId: id,
       records: [],
-      spanIds: new Map(),
       firstSeen: now,
       lastSeen: now,
       exported: false,
@@ -144,8 +140,10 @@ export class LiveCorrelator {
   #finish(id: string, forced: boolean, now: number): LiveEvent {
     const open = this.#open.get(id)!;
     this.#open.delete(id);
-    for (const r of open.records) r.service ??= this.#namer.fallback(r.source);
-    const set = buildSpans(open.traceId, open.records);
+    const records = open.records.map((r) =>
+      r.service ? r : { ...r, service: this.#namer.fallback(r.source) },
+    );
+    const set = buildSpans(open.traceId, records);
     inferParents(set, this.#model);
     this.#learn(set, now);
     this.#finished.set(open.traceId, true);
@@ -168,22 +166,12 @@ export class LiveCorrelator {
   }
 }
 
-/** Adds a record to its open trace, giving it the trace's own id strings. */
+/** Adds a record to its open trace. */
 function keep(trace: OpenTrace, record: LogRecord): void {
-  record.traceId = trace.traceId;
-  if (record.spanId) record.spanId = shared(trace.spanIds, record.spanId);
-  if (record.parentSpanId) record.parentSpanId = shared(trace.spanIds, record.parentSpanId);
   trace.records.push(record);
   // Spans are exported as they end, children first: until the root's export (no parent), the operation runs.
   if (record.span) {
     trace.exported = true;
     if (!record.parentSpanId) trace.rootEnded = true;
   }
-}
-
-function shared(strings: Map<string, string>, s: string): string {
-  const known = strings.get(s);
-  if (known !== undefined) return known;
-  strings.set(s, s);
-  return s;
 }

@@ -9,18 +9,14 @@ export function serviceFromSource(source: string): string {
 
 /**
  * Notes the services each source names, so records that name none can take their source's service
- * (see `fallback`). Also keeps one string per service name.
+ * (see `fallback`).
  */
 export class ServiceNamer {
   readonly #named = new Map<string, Map<string, number>>();
-  readonly #names = new Map<string, string>();
 
-  /** Notes a record's service; returns false when it names none (name it later with `fill`). */
+  /** Notes a record's service; returns false when it names none (name it later with `fallback`). */
   note(record: LogRecord): boolean {
     if (!record.service) return false;
-    const name = this.#names.get(record.service);
-    if (name === undefined) this.#names.set(record.service, record.service);
-    else record.service = name;
     // Only span exports speak for their whole source (their resource's service.name): a log line that
     // names its service may share a merged stream with lines of other services.
     if (!record.span) return true;

@@ -11,6 +11,8 @@ import {
 
 /** A span while its trace is being assembled; `parentSpanId` set only when some record states it. */
 export interface SpanDraft extends Span {
+  /** The span's lines as they are added (the finished span's are read-only). */
+  records: LogRecord[];
   // Present from the start, undefined until known: a draft keeps one shape as its lines arrive.
   /** Records with times, for the inference of nesting. */
   firstRecord: Instant | undefined;
@@ -60,6 +62,8 @@ export class SpanBuilder {
   readonly loose: LogRecord[] = [];
   /** The span of the previous record: a span's lines often come one after another. */
   #last: SpanDraft | undefined;
+  /** Loose records reserved before their service was named, and their place in `loose`. */
+  readonly #reservedLoose = new Map<LogRecord, number>();
 
   constructor(
     readonly traceId: string,
@@ -87,15 +91,22 @@ export class SpanBuilder {
 
   /**
    * Takes a record whose service is not named yet: its span takes its place in the trace's order now
-   * (a record naming no span is kept at once); `add` notes the record once it is named.
+   * (a record naming no span keeps its place among the loose ones); `addReserved` adds it once named.
    */
   reserve(r: LogRecord): void {
-    if (!r.spanId) this.loose.push(r);
+    if (!r.spanId) this.#reservedLoose.set(r, this.loose.push(r) - 1);
     else if (!this.spans.has(r.spanId))
       this.spans.set(r.spanId, draftOf(r, r.spanId, this.keepRecords));
   }
 
-  /** Adds one record; a record with a span id shares its span's id string from then on. */
+  /** Adds a reserved record in its named form. */
+  addReserved(reserved: LogRecord, named: LogRecord): void {
+    const at = this.#reservedLoose.get(reserved);
+    if (at === undefined) this.add(named);
+    else this.loose[at] = named;
+  }
+
+  /** Adds one record to its span, or to the loose records when it names none. */
   add(r: LogRecord): void {
     if (!r.spanId) {
       this.loose.push(r);
@@ -110,7 +121,6 @@ export class SpanBuilder {
       }
       this.#last = s;
     }
-    r.spanId = s.spanId;
     if (this.keepRecords) s.records.push(r);
     if (r.parentSpanId && r.parentSpanId !== r.spanId && !s.parentSpanId)
       s.parentSpanId = r.parentSpanId;
@@ -132,7 +142,6 @@ export class SpanBuilder {
 
   /** Takes in another builder's spans and records (a trace folded into this one). */
   absorb(other: SpanBuilder): void {
-    for (const r of other.records()) r.traceId = this.traceId;
     for (const [id, s] of other.spans) {
       const mine = this.spans.get(id);
       if (mine) mergeDraft(mine, s, this.keepRecords);

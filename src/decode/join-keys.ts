@@ -100,15 +100,9 @@ export function joinKeysOf(obj: Record<string, unknown>, message?: string): stri
   return scanRecord(obj, message).keys;
 }
 
-/** Reused by every scan: read a scan's fields before the next record is scanned. */
-const scan: RecordScan = { keys: undefined, durationMs: undefined, lane: undefined };
-
-/**
- * One walk over the record's fields for its candidate keys, stated duration and lane. The result is
- * shared between calls (it runs on every line): read it before scanning the next record.
- */
+/** One walk over the record's fields for its candidate keys, stated duration and lane. */
 export function scanRecord(obj: Record<string, unknown>, message?: string): Readonly<RecordScan> {
-  scan.keys = scan.durationMs = scan.lane = undefined;
+  const scan: RecordScan = { keys: undefined, durationMs: undefined, lane: undefined };
   walk(scan, obj, "", 0);
   // "processing 3f2a…": a UUID inside the text names the work as well as a field would.
   if (message && message.length >= 36 && message.includes("-")) {

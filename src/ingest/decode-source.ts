@@ -4,7 +4,7 @@ import { type FrameSink, JsonFramer, type SkipReason } from "../framing/json-fra
 import { splitLines } from "../framing/lines.js";
 import { Demux } from "../framing/demux.js";
 import { type LineContext, TransportUnwrapper, type Unwrapped } from "../framing/transport.js";
-import type { LogRecord } from "../model.js";
+import type { LogRecord, RecordDraft } from "../model.js";
 
 export type SkipKind = SkipReason | "no records";
 
@@ -14,9 +14,14 @@ export interface SourceSink {
 }
 
 /** What the platform's wrapper told fills what the record itself leaves open. */
-function applyContext(r: LogRecord, context: LineContext): void {
-  if (!r.service && context.service) r.service = context.service;
-  if (!r.time && context.captureTime) r.time = context.captureTime;
+function withContext(r: LogRecord, context: LineContext): LogRecord {
+  const service = !r.service && context.service ? context.service : undefined;
+  const time = !r.time && context.captureTime ? context.captureTime : undefined;
+  if (service === undefined && time === undefined) return r;
+  const out: RecordDraft = { ...r };
+  if (service !== undefined) out.service = service;
+  if (time !== undefined) out.time = time;
+  return out;
 }
 
 // A stack trace printed as plain lines after an error record: Java/Node `at …`, Python `File "…"`,
@@ -26,14 +31,40 @@ const STACK_START =
 const STACK_MORE = /^(\s|Caused by:|[\w.$]*(Error|Exception)\b)/;
 const MAX_ATTACHED_CHARS = 16_384;
 
-/** One container's framing, and its last record while plain lines after it may still be its stack trace. */
+/**
+ * One container's framing. An error record that ends a JSON value is held back until the lines after
+ * it show whether a plain-text stack trace follows, so it is handed on once, whole.
+ */
 class ContainerFraming {
-  erred: LogRecord | undefined;
-  attaching = false;
+  held: LogRecord | undefined;
+  stack: string[] = [];
+  stackChars = 0;
   readonly framer: JsonFramer;
 
   constructor(sinkOf: (framing: ContainerFraming) => FrameSink) {
     this.framer = new JsonFramer(sinkOf(this));
+  }
+
+  /** Takes a plain line as the held record's stack trace, if it reads like one. */
+  attach(line: string): boolean {
+    if (!this.held || !(this.stack.length > 0 ? STACK_MORE : STACK_START).test(line)) return false;
+    if (this.held.message.length + this.stackChars < MAX_ATTACHED_CHARS) {
+      this.stack.push(line);
+      this.stackChars += line.length + 1;
+    }
+    return true;
+  }
+
+  /** The held record, with its stack trace joined to its message. */
+  release(sink: SourceSink): void {
+    const r = this.held;
+    if (!r) return;
+    sink.record(
+      this.stack.length > 0 ? { ...r, message: [r.message, ...this.stack].join("\n") } : r,
+    );
+    this.held = undefined;
+    this.stack = [];
+    this.stackChars = 0;
   }
 }
 
@@ -47,34 +78,30 @@ export async function decodeSource(
   const ctx = { source, line: 0, options };
   // The line being framed, for a skipped plain line to join a stack trace.
   let text = "";
-  const attach = (framing: ContainerFraming, line: string): boolean => {
-    const { erred } = framing;
-    if (!erred || !(framing.attaching ? STACK_MORE : STACK_START).test(line)) return false;
-    if (erred.message.length < MAX_ATTACHED_CHARS) erred.message += `\n${line}`;
-    framing.attaching = true;
-    return true;
-  };
   const open = (): ContainerFraming =>
     new ContainerFraming((framing) => ({
       value(value, line, context) {
+        framing.release(sink);
         ctx.line = line;
         const records = decodeValue(value, ctx);
         if (records.length === 0) sink.skip("no records", line);
-        framing.erred = undefined;
-        framing.attaching = false;
-        for (const r of records) {
-          if (context) applyContext(r, context);
-          sink.record(r);
-          if (r.level === "error" || r.level === "fatal") framing.erred = r;
-        }
+        records.forEach((decoded, i) => {
+          const r = context ? withContext(decoded, context) : decoded;
+          if (i === records.length - 1 && (r.level === "error" || r.level === "fatal"))
+            framing.held = r;
+          else sink.record(r);
+        });
       },
       skip(reason, line, detail) {
-        if (reason === "not JSON" && attach(framing, text)) return;
-        framing.erred = undefined;
+        if (reason === "not JSON" && framing.attach(text)) return;
+        framing.release(sink);
         sink.skip(reason, line, detail);
       },
     }));
-  const containers = new Demux(open, (framing) => framing.framer.end());
+  const containers = new Demux(open, (framing) => {
+    framing.framer.end();
+    framing.release(sink);
+  });
   const transport = new TransportUnwrapper();
   const push = (u: Unwrapped & { line: number }): void => {
     text = u.text;

@@ -1,14 +1,14 @@
 // Unit tests of correlation: grouping, span building, parent inference bookkeeping, tree assembly.
 import { describe, expect, it } from "vitest";
 import { Correlator } from "../../src/correlate/index.js";
-import type { LogRecord, SpanFacts } from "../../src/model.js";
+import type { LogRecord, RecordDraft, SpanFacts } from "../../src/model.js";
 
 const T1 = "4bf92f3577b34da6a3ce929d0e0e4736";
 let line = 0;
 
 function rec(fields: Partial<LogRecord> & { at?: number }): LogRecord {
   const { at, ...rest } = fields;
-  const r: LogRecord = {
+  const r: RecordDraft = {
     source: "s.jsonl",
     line: ++line,
     level: "info",

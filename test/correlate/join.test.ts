@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { type CorrelateSettings, Correlator } from "../../src/correlate/index.js";
 import { joinRecords } from "../../src/correlate/join/index.js";
-import type { LogRecord } from "../../src/model.js";
+import type { LogRecord, RecordDraft } from "../../src/model.js";
 
 const EPOCH = 1_795_000_000_000;
 
@@ -23,16 +23,16 @@ interface RecSpec {
 
 /** A run of log records; lines count per source, as a file would. */
 class Run {
-  readonly records: LogRecord[] = [];
+  readonly records: RecordDraft[] = [];
   /** Truth: record → operation label. */
   readonly truth = new Map<LogRecord, string>();
   readonly #lines = new Map<string, number>();
 
-  add(spec: RecSpec): LogRecord {
+  add(spec: RecSpec): RecordDraft {
     const source = spec.source ?? `${spec.service}.jsonl`;
     const line = (this.#lines.get(source) ?? 0) + 1;
     this.#lines.set(source, line);
-    const r: LogRecord = {
+    const r: RecordDraft = {
       source,
       line,
       time: { ms: EPOCH + spec.at, ns: 0, digits: 3 },
@@ -52,7 +52,7 @@ class Run {
   }
 
   /** Records in time order, as merged input would arrive. */
-  sorted(): LogRecord[] {
+  sorted(): RecordDraft[] {
     return [...this.records].sort((a, b) => a.time!.ms - b.time!.ms);
   }
 }
@@ -75,6 +75,19 @@ function correlate(records: LogRecord[], settings: CorrelateSettings = {}) {
   return c.finish();
 }
 
+/** Where the output put a record: its trace, and the record as placed (with how it got there). */
+function whereIs(
+  out: ReturnType<typeof correlate>,
+  rec: LogRecord,
+): { traceId: string; placed: LogRecord } | undefined {
+  for (const t of out.traces) {
+    for (const placed of [...t.records, ...t.spans.flatMap((s) => s.records)])
+      if (placed.source === rec.source && placed.line === rec.line)
+        return { traceId: t.traceId, placed };
+  }
+  return undefined;
+}
+
 /** A line of an explicit trace that logs order ord_8f3k2a9x1 under `field`. */
 const orderLine = (
   at: number,
@@ -91,6 +104,22 @@ const orderLine = (
 });
 
 const noExplicitTraces = (): Set<string> => new Set();
+
+/** Joins the run's records and writes where the join placed each into the test's own drafts. */
+function joinInto(
+  records: RecordDraft[],
+  servicesOf: Parameters<typeof joinRecords>[1],
+  settings?: Parameters<typeof joinRecords>[2],
+) {
+  const outcome = joinRecords(records, servicesOf, settings);
+  for (const p of outcome.placed) {
+    const draft = p.record as RecordDraft;
+    draft.traceId = p.traceId;
+    if (p.spanId) draft.spanId = p.spanId;
+    draft.idSource = p.via;
+  }
+  return outcome;
+}
 
 /** Records grouped by the trace id the join gave them, as sets of truth labels. */
 function groupsOf(run: Run): string[][] {
@@ -159,7 +188,7 @@ describe("joinRecords: interleaved operations across services", () => {
     // A gateway, a planner and a worker log the same 24 overlapping requests under different field
     // names; the gateway also logs the user, and each of 6 users sent 4 requests.
     const r = threeServiceRun();
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     expect(r.records.every((rec) => rec.traceId)).toBe(true);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(24);
@@ -194,7 +223,7 @@ describe("joinRecords: interleaved operations across services", () => {
     // how user ids pair with request ids, yet each user value spans many requests that each cross
     // services on their own.
     const r = threeServiceRun(ops, users);
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(ops);
     expect(groups.every((g) => g.length === 1)).toBe(true);
@@ -207,7 +236,7 @@ describe("joinRecords: interleaved operations across services", () => {
   it("drops the user id as a whole field when it bundles all the requests", () => {
     // One user behind 60 requests: their id is on 120 records, where a request's is on 4.
     const r = threeServiceRun(60, 1);
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     expect(groupsOf(r)).toHaveLength(60);
     expect(outcome.droppedFields.map((f) => f.field)).toEqual(["user_id"]);
     expect(outcome.droppedFields[0]!.reason).toMatch(/bundle several whole operations/);
@@ -283,7 +312,7 @@ describe("joinRecords: ids that name more than one operation", () => {
         keys: ["task_id=task_7f3k9a2b1"],
       });
     });
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     expect(outcome.windowMs).toBeLessThan(3_600_000);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(12);
@@ -299,7 +328,7 @@ describe("joinRecords: ids that name more than one operation", () => {
       r.add({ at: 10_000, service: "worker", op: "again", keys: ["task_id=T-17"] });
       r.add({ at: 10_100, service: "worker", op: "again", keys: ["task_id=T-17"] });
     });
-    joinRecords(r.sorted(), noExplicitTraces, { windowMs: 5_000 });
+    joinInto(r.sorted(), noExplicitTraces, { windowMs: 5_000 });
     expect(groupsOf(r)).toEqual([["again"], ["first"]]);
   });
 
@@ -355,7 +384,7 @@ describe("joinRecords: ids that name more than one operation", () => {
       r.add({ at: 6_090, service: "api", op: "dupA", keys: [`request_id=${a}`] });
       r.add({ at: 6_091, service: "api", op: "dupB", keys: [`request_id=${b}`] });
     });
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(10);
     expect(groups.every((g) => g.length === 1)).toBe(true);
@@ -391,7 +420,7 @@ describe("joinRecords: ids that name more than one operation", () => {
         }
       }
     });
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(18);
     expect(groups.every((g) => g.length === 1)).toBe(true);
@@ -427,7 +456,7 @@ describe("joinRecords: --join-keys and --ignore-keys", () => {
   it("joins on the given fields only, taken as given", () => {
     // `--join-keys order_id`: the request id no longer ties the shop's second line to its order.
     const r = orders();
-    const outcome = joinRecords(r.sorted(), noExplicitTraces, { keys: ["order_id"] });
+    const outcome = joinInto(r.sorted(), noExplicitTraces, { keys: ["order_id"] });
     for (const entry of outcome.traces.values()) expect(entry.joinKeys).toEqual(["order_id"]);
     // The shop's second line of each order, which holds only its request id, stays unplaced.
     const unplaced = r.records.filter((rec) => !rec.traceId);
@@ -441,7 +470,7 @@ describe("joinRecords: --join-keys and --ignore-keys", () => {
   it("takes a given field even when learning would turn it down", () => {
     // `--join-keys user_id`: the user asked for whole user sessions.
     const r = orders();
-    const outcome = joinRecords(r.sorted(), noExplicitTraces, { keys: ["user_id"] });
+    const outcome = joinInto(r.sorted(), noExplicitTraces, { keys: ["user_id"] });
     expect(outcome.droppedFields).toEqual([]);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(2);
@@ -451,7 +480,7 @@ describe("joinRecords: --join-keys and --ignore-keys", () => {
   it("never uses an ignored field (nor its other spellings)", () => {
     // `--ignore-keys order_id`: orderId goes too, so billing's lines stay apart from the shop's.
     const r = orders();
-    const outcome = joinRecords(r.sorted(), noExplicitTraces, { ignore: ["order_id"] });
+    const outcome = joinInto(r.sorted(), noExplicitTraces, { ignore: ["order_id"] });
     for (const entry of outcome.traces.values()) expect(entry.joinKeys).not.toContain("order_id");
     for (const rec of r.records) {
       if (rec.service === "billing") expect(rec.traceId).toBeUndefined();
@@ -522,7 +551,8 @@ describe("Correlator: explicit traces and the join", () => {
       r.add({ at: 90, service: "legacy", msg: "job finished", keys: ["job_id=job-3fa2c9d1"] });
       r.add({ at: 95, service: "legacy", msg: "unrelated" });
     });
-    const { traces, unmatched } = correlate(r.sorted());
+    const out = correlate(r.sorted());
+    const { traces, unmatched } = out;
     expect(traces).toHaveLength(1);
     const t = traces[0]!;
     expect(t.traceId).toBe(T1);
@@ -530,8 +560,8 @@ describe("Correlator: explicit traces and the join", () => {
     expect(t.joinKeys).toEqual(["job_id"]);
     const legacy = r.records.filter((rec) => rec.service === "legacy" && rec.keys);
     for (const rec of legacy) {
-      expect(rec.traceId).toBe(T1);
-      expect(rec.idSource).toBe("join:job_id");
+      expect(whereIs(out, rec)?.traceId).toBe(T1);
+      expect(whereIs(out, rec)?.placed.idSource).toBe("join:job_id");
     }
     expect(t.services.sort()).toEqual(["api", "legacy"]);
     expect(unmatched.map((rec) => rec.message)).toEqual(["unrelated"]);
@@ -569,12 +599,12 @@ describe("Correlator: attach by time", () => {
     // A thread pool: each thread runs one job at a time, so its lines come job by job.
     const r = laneRun(["A", "A", "A", "B", "B", "B", "B", "C", "C", "C"], 4);
     const orphan = r.records.find((rec) => rec.message === "flushing buffer")!;
-    const { traces, unmatched } = correlate(r.sorted(), { attachByTime: true });
-    expect(unmatched).toHaveLength(0);
+    const out = correlate(r.sorted(), { attachByTime: true });
+    expect(out.unmatched).toHaveLength(0);
     const jobB = r.records.find((rec) => r.truth.get(rec) === "B")!;
-    expect(orphan.traceId).toBe(jobB.traceId);
-    expect(orphan.idSource).toBe("time");
-    expect(traces).toHaveLength(3);
+    expect(whereIs(out, orphan)?.traceId).toBe(whereIs(out, jobB)?.traceId);
+    expect(whereIs(out, orphan)?.placed.idSource).toBe("time");
+    expect(out.traces).toHaveLength(3);
   });
 
   it("leaves the record alone without --attach-by-time", () => {
@@ -587,20 +617,26 @@ describe("Correlator: attach by time", () => {
     // A Node process serves A, B and C at once: its lines alternate, so two B lines around the record
     // say nothing about whose it is.
     const r = laneRun(["A", "B", "C", "A", "B", "B", "C", "A", "B", "C", "A"], 4);
-    const { unmatched } = correlate(r.sorted(), { attachByTime: true });
-    expect(unmatched.map((rec) => rec.message)).toEqual(["flushing buffer"]);
-    expect(r.records.find((rec) => rec.message === "flushing buffer")!.traceId).toBeUndefined();
+    const out = correlate(r.sorted(), { attachByTime: true });
+    expect(out.unmatched.map((rec) => rec.message)).toEqual(["flushing buffer"]);
+    expect(
+      whereIs(
+        out,
+        r.records.find((rec) => rec.message === "flushing buffer")!,
+      ),
+    ).toBeUndefined();
   });
 
   it("attaches in a thread of a pool that comes back to an operation after finishing another", () => {
     // Worker thread 4242/main takes job A, then job B from the queue, then A's next step: B runs
     // whole inside A's range, never crosswise, so the thread is still one operation at a time.
     const r = laneRun(["A", "A", "B", "B", "B", "A", "A", "C", "C"], 3);
-    const { unmatched } = correlate(r.sorted(), { attachByTime: true });
-    expect(unmatched).toEqual([]);
+    const out = correlate(r.sorted(), { attachByTime: true });
+    expect(out.unmatched).toEqual([]);
     const orphan = r.records.find((rec) => rec.message === "flushing buffer")!;
-    expect(orphan.idSource).toBe("time");
-    expect(orphan.traceId).toBe(r.records.find((rec) => r.truth.get(rec) === "B")!.traceId);
+    expect(whereIs(out, orphan)?.placed.idSource).toBe("time");
+    const jobB = r.records.find((rec) => r.truth.get(rec) === "B")!;
+    expect(whereIs(out, orphan)?.traceId).toBe(whereIs(out, jobB)?.traceId);
   });
 
   it("does not attach across lanes", () => {
@@ -682,8 +718,11 @@ describe("determinism", () => {
   it("gives the same synthetic trace and span ids on every run", () => {
     const ids = (): string[][] => {
       const r = threeServiceRun();
-      correlate(r.sorted());
-      return r.records.map((rec) => [rec.traceId!, rec.spanId!]);
+      const out = correlate(r.sorted());
+      return r.records.map((rec) => {
+        const at = whereIs(out, rec)!;
+        return [at.traceId, at.placed.spanId!];
+      });
     };
     const first = ids();
     expect(new Set(first.map(([t]) => t)).size).toBe(24);
@@ -751,7 +790,7 @@ describe("joinRecords: a long operation whose steps have ids of their own", () =
   it("keeps the request as the operation, not its tool calls, and the user apart", () => {
     for (const userEverywhere of [false, true]) {
       const r = agentRun(userEverywhere);
-      const outcome = joinRecords(r.sorted(), noExplicitTraces);
+      const outcome = joinInto(r.sorted(), noExplicitTraces);
       const groups = groupsOf(r);
       expect(groups, `user on agent lines: ${userEverywhere}`).toHaveLength(24);
       expect(groups.every((g) => g.length === 1)).toBe(true);
@@ -794,7 +833,7 @@ describe("joinRecords: a conversation of several messages", () => {
 
   it("splits the conversation between its messages; its other records go with the message open then", () => {
     const r = conversations();
-    const outcome = joinRecords(r.sorted(), noExplicitTraces);
+    const outcome = joinInto(r.sorted(), noExplicitTraces);
     const groups = groupsOf(r);
     expect(groups).toHaveLength(24);
     expect(groups.every((g) => g.length === 1)).toBe(true);

@@ -1,14 +1,14 @@
 // Correlation of an endless stream: when traces finish, late records, the open-trace cap.
 import { describe, expect, it } from "vitest";
 import { type LiveEvent, LiveCorrelator } from "../../src/correlate/live.js";
-import type { LogRecord } from "../../src/model.js";
+import type { RecordDraft } from "../../src/model.js";
 
 const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const C = "cccccccccccccccccccccccccccccccc";
 let line = 0;
 
-function rec(traceId: string, message = "m"): LogRecord {
+function rec(traceId: string, message = "m"): RecordDraft {
   return {
     source: "s.jsonl",
     line: ++line,
@@ -105,7 +105,7 @@ describe("LiveCorrelator", () => {
 
 describe("LiveCorrelator: operations with span exports", () => {
   /** A span export of trace A: `parent` undefined makes it the root. */
-  function spanRec(parent: string | undefined, message: string): LogRecord {
+  function spanRec(parent: string | undefined, message: string): RecordDraft {
     const r = rec(A, message);
     r.span = { name: message, start: r.time!, end: r.time!, status: "ok" };
     if (parent) r.parentSpanId = parent;

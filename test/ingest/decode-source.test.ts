@@ -86,7 +86,11 @@ describe("decodeSource", () => {
         "[pod/pay-0/pay] ValueError: card declined",
       ].join("\n"),
     );
-    expect(records.map((r) => r.message.split("\n").length)).toEqual([4, 1]);
+    // The error record is handed on once its stack trace has ended, whole.
+    expect(records.map((r) => [r.service, r.message.split("\n").length])).toEqual([
+      ["web", 1],
+      ["pay", 4],
+    ]);
     expect(skips).toEqual(["4: not JSON"]);
   });
 });

@@ -1,6 +1,7 @@
 // `--attach-by-time`: a record with no id at all joins the operation its own process/thread was working on
 // at that moment: the one its lane's records just before and just after it belong to.
 import type { LogRecord } from "../../model.js";
+import type { Placement } from "../placement.js";
 import type { SpanBuilder } from "../spans.js";
 import { timeMs } from "./key-table.js";
 
@@ -8,46 +9,47 @@ function laneKey(r: LogRecord): string {
   return `${r.source}\u0000${r.service ?? ""}\u0000${r.lane ?? ""}`;
 }
 
-/** Places what it can (setting `traceId`, `spanId`, `idSource: "time"`); returns the records still unmatched. */
+/** A record of a lane, with the trace and span it was put in. */
+interface LaneEntry {
+  record: LogRecord;
+  traceId: string;
+  spanId: string | undefined;
+}
+
+/** Placements for the records whose lane was working on one operation at their time. */
 export function attachByTime(
   groups: Map<string, SpanBuilder>,
-  unmatched: LogRecord[],
-): LogRecord[] {
+  unmatched: readonly LogRecord[],
+): Placement[] {
   const wanted = new Set<string>();
   for (const r of unmatched) if (r.time) wanted.add(laneKey(r));
-  if (wanted.size === 0) return unmatched;
-  const lanes = new Map<string, LogRecord[]>();
-  for (const builder of groups.values()) {
-    for (const r of builder.records()) {
-      if (!r.time || r.span) continue;
-      const key = laneKey(r);
-      if (!wanted.has(key)) continue;
+  if (wanted.size === 0) return [];
+  const lanes = new Map<string, LaneEntry[]>();
+  for (const [traceId, builder] of groups) {
+    const add = (record: LogRecord, spanId: string | undefined): void => {
+      if (!record.time || record.span) return;
+      const key = laneKey(record);
+      if (!wanted.has(key)) return;
+      const entry = { record, traceId, spanId };
       const list = lanes.get(key);
-      if (list) list.push(r);
-      else lanes.set(key, [r]);
-    }
+      if (list) list.push(entry);
+      else lanes.set(key, [entry]);
+    };
+    for (const s of builder.spans.values()) for (const r of s.records) add(r, s.spanId);
+    for (const r of builder.loose) add(r, r.spanId);
   }
   // An event loop interleaves many operations: there, time says nothing about whose a line is.
   for (const [key, list] of lanes) {
-    list.sort(byTimeThenLine);
+    list.sort((a, b) => byTimeThenLine(a.record, b.record));
     if (!isSequential(list)) lanes.delete(key);
   }
-  const still: LogRecord[] = [];
-  const placed: LogRecord[] = [];
-  for (const r of unmatched) {
-    const lane = r.time ? lanes.get(laneKey(r)) : undefined;
-    const owner = lane && ownerAt(lane, r);
-    if (!owner) {
-      still.push(r);
-      continue;
-    }
-    r.traceId = owner.traceId!;
-    if (owner.spanId) r.spanId = owner.spanId;
-    r.idSource = "time";
-    placed.push(r);
+  const placed: Placement[] = [];
+  for (const record of unmatched) {
+    const lane = record.time ? lanes.get(laneKey(record)) : undefined;
+    const owner = lane && ownerAt(lane, record);
+    if (owner) placed.push({ record, traceId: owner.traceId, spanId: owner.spanId, via: "time" });
   }
-  for (const r of placed) groups.get(r.traceId!)!.add(r);
-  return still;
+  return placed;
 }
 
 function byTimeThenLine(a: LogRecord, b: LogRecord): number {
@@ -62,12 +64,12 @@ const MAX_INTERLEAVED = 0.05;
  * A thread of a pool may come back to an operation after finishing another (one range inside the
  * other); an event loop runs them crosswise: one starts, the next starts, the first ends, then the next.
  */
-function isSequential(lane: LogRecord[]): boolean {
+function isSequential(lane: LaneEntry[]): boolean {
   const first = new Map<string, number>();
   const last = new Map<string, number>();
-  lane.forEach((r, i) => {
-    if (!first.has(r.traceId!)) first.set(r.traceId!, i);
-    last.set(r.traceId!, i);
+  lane.forEach((e, i) => {
+    if (!first.has(e.traceId)) first.set(e.traceId, i);
+    last.set(e.traceId, i);
   });
   const ops = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)!);
   let crosswise = 0;
@@ -79,12 +81,12 @@ function isSequential(lane: LogRecord[]): boolean {
 }
 
 /** In a lane that works one operation at a time, the operation around `r`: its neighbours agree on it. */
-function ownerAt(lane: LogRecord[], r: LogRecord): LogRecord | undefined {
+function ownerAt(lane: LaneEntry[], r: LogRecord): LaneEntry | undefined {
   let lo = 0;
   let hi = lane.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (byTimeThenLine(lane[mid]!, r) <= 0) lo = mid + 1;
+    if (byTimeThenLine(lane[mid]!.record, r) <= 0) lo = mid + 1;
     else hi = mid;
   }
   const before = lane[lo - 1];

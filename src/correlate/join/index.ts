@@ -1,6 +1,7 @@
 // The heuristic join: records that share a learned key value within the time window become one operation
 // (union-find over records); operations that also hold explicit traces join or repair those traces.
 import type { Finding, LogRecord } from "../../model.js";
+import type { Placement } from "../placement.js";
 import {
   buildClusters,
   type Clusters,
@@ -55,8 +56,8 @@ export interface Merge {
 }
 
 export interface JoinOutcome {
-  /** Records that had no trace id and now have one, in input order. */
-  placed: LogRecord[];
+  /** Records no id placed that the join placed, in input order. */
+  placed: Placement[];
   /** Explicit traces folded into another one (broken propagation), by the folded trace's id. */
   merges: Map<string, Merge>;
   traces: Map<string, TraceJoin>;
@@ -159,8 +160,8 @@ function components(
 }
 
 /**
- * Joins the keyed records (with or without explicit ids). Sets `traceId`, `spanId` and `idSource` on
- * the records it places; `servicesOf` gives an explicit trace's services.
+ * Joins the keyed records (with or without explicit ids): places those no id placed, and folds traces
+ * that continue another; `servicesOf` gives an explicit trace's services.
  */
 export function joinRecords(
   keyed: LogRecord[] | KeyTable,
@@ -218,11 +219,12 @@ export function joinRecords(
   const { place } = ctx;
   for (let r = 0; r < table.size; r++) {
     if (place.trace[r]! < 0) continue;
-    const record = table.recordOf(r);
-    record.traceId = place.ids[place.trace[r]!]!;
-    record.idSource = idSourceOf(ctx, place.via[r]!);
-    if (place.span[r]! >= 0) record.spanId = place.ids[place.span[r]!]!;
-    outcome.placed.push(record);
+    outcome.placed.push({
+      record: table.recordOf(r),
+      traceId: place.ids[place.trace[r]!]!,
+      spanId: place.span[r]! >= 0 ? place.ids[place.span[r]!]! : undefined,
+      via: idSourceOf(ctx, place.via[r]!),
+    });
   }
   commitFolds(ctx, outcome);
   return outcome;
@@ -302,7 +304,8 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
   /** Traces of this component that continue another (their context was lost), folded after all components. */
   const folds = new Map<string, string>();
   if (traceIds.length === 0) {
-    target = syntheticId(table.recordOf(members[0]!), 32);
+    const first = members[0]!;
+    target = syntheticId({ ...table.originOf(first), service: table.serviceOf(first) }, 32);
   } else {
     target = traceIds[0]!;
     // A trace that shares no service with the first one continues it: its service started afresh.

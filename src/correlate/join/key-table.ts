@@ -46,6 +46,13 @@ class FloatColumn extends Column<Float64Array> {
   }
 }
 
+/** How `settle` reads a record's trace and service. */
+export interface SettleBy {
+  trace(record: LogRecord): string | undefined;
+  traceOfId(traceId: string): string;
+  service(record: LogRecord): string | undefined;
+}
+
 export class KeyTable {
   /**
    * The records that have at least one key, by index; undefined where only the ids were kept (a record
@@ -77,6 +84,9 @@ export class KeyTable {
   /** Field name → field id, or -1 for a field the settings exclude. */
   readonly #fieldIds = new Map<string, number>();
   readonly #allowed: (family: string, field: string) => boolean;
+  /** Per record index, once settled: its trace by ids and its service. */
+  #trace: (string | undefined)[] = [];
+  #service: (string | undefined)[] = [];
 
   constructor(allowed: (family: string, field: string) => boolean = () => true) {
     this.#allowed = allowed;
@@ -103,13 +113,12 @@ export class KeyTable {
   }
 
   /**
-   * Notes the record's `keys` (then drops them from the record); false when it has none that count.
-   * Without `keep` only what the join reads of a record with explicit ids is kept, not the record.
+   * Notes the record's `keys`; false when it has none that count. Without `keep` only what the join
+   * reads of a record with explicit ids is kept, not the record.
    */
   add(record: LogRecord, keep = true): boolean {
     const entries = record.keys;
     if (!entries) return false;
-    record.keys = undefined;
     const index = this.records.length;
     const from = this.occRec.length;
     for (let e = 0; e + 1 < entries.length; e += 2) {
@@ -158,20 +167,31 @@ export class KeyTable {
     return this.records.length;
   }
 
-  // A kept record is read live: the join places id-less ones, and their service is named late.
+  /**
+   * Settles each record's trace and service once grouping by ids has seen every record: the trace its
+   * ids place it in (after merges; undefined for none), and its service (named late for some).
+   */
+  settle(resolve: SettleBy): void {
+    this.#trace = this.records.map((record, r) =>
+      record ? resolve.trace(record) : resolve.traceOfId(this.#traceIds[this.#slimRow.data[r]!]!),
+    );
+    this.#service = this.records.map((record, r) =>
+      record ? resolve.service(record) : this.#services[this.#slimRow.data[r]!],
+    );
+  }
+
+  /** The trace the record's own ids place it in (after `settle`). */
   traceIdOf(r: number): string | undefined {
-    const record = this.records[r];
-    return record ? record.traceId : this.#traceIds[this.#slimRow.data[r]!];
+    return this.#trace[r];
+  }
+
+  serviceOf(r: number): string | undefined {
+    return this.#service[r];
   }
 
   spanIdOf(r: number): string | undefined {
     const record = this.records[r];
     return record ? record.spanId : this.#spanIds[this.#slimRow.data[r]!];
-  }
-
-  serviceOf(r: number): string | undefined {
-    const record = this.records[r];
-    return record ? record.service : this.#services[this.#slimRow.data[r]!];
   }
 
   timeMsOf(r: number): number {
@@ -188,10 +208,11 @@ export class KeyTable {
     return this.records[r]!;
   }
 
-  /** Table of the given records (tests and one-off callers). */
+  /** Table of the given records, settled by their own ids and services (tests and one-off callers). */
   static of(records: LogRecord[], allowed?: (family: string, field: string) => boolean): KeyTable {
     const table = new KeyTable(allowed);
     for (const r of records) table.add(r);
+    table.settle({ trace: (r) => r.traceId, traceOfId: (id) => id, service: (r) => r.service });
     return table;
   }
 }

@@ -12,7 +12,7 @@ function fnv(text: string, seed: number): number {
 
 /** A `length`-hex-digit id derived from where a record is (its source, line and service). */
 export function syntheticId(
-  at: { source: string; line: number; service?: string },
+  at: { source: string; line: number; service?: string | undefined },
   length: 16 | 32,
 ): string {
   const text = `${at.source}\u0000${at.line}\u0000${at.service ?? ""}`;

@@ -1,6 +1,7 @@
 // Runs and spans written by agent frameworks: LangSmith runs, OpenAI Agents SDK traces (FORMATS.md §9).
-import type { LogRecord } from "../../model.js";
+import type { RecordDraft } from "../../model.js";
 import { normalizeHexId } from "../ids.js";
+import { joinKeysOf } from "../join-keys.js";
 import { type Decoder, isObject, messageText } from "../record.js";
 import { spanRecord } from "./span-record.js";
 
@@ -47,7 +48,7 @@ export const openaiAgents: Decoder = {
   decode(o, ctx) {
     if (o.object === "trace") {
       const traceId = openaiTrace(o.id);
-      const record: LogRecord = {
+      const record: RecordDraft = {
         source: ctx.source,
         line: ctx.line,
         level: "info",
@@ -56,6 +57,7 @@ export const openaiAgents: Decoder = {
         idSource: "openai-agents",
       };
       if (traceId) record.traceId = traceId;
+      if (ctx.options.joinKeys) record.keys = joinKeysOf(record.attributes!);
       return [record];
     }
     const data = isObject(o.span_data) ? o.span_data : {};

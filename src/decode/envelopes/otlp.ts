@@ -1,10 +1,11 @@
 // OTLP/JSON batches (collector file exporter, OTLP/HTTP JSON): one line fans out to many records (FORMATS.md §1.2).
-import type { LogRecord } from "../../model.js";
+import type { LogRecord, RecordDraft } from "../../model.js";
 import { unixNanoInstant } from "../../util/instant.js";
 import { levelFromText, otelSeverityLevel } from "../fields.js";
 import type { Scalar } from "../flatten.js";
 import { normalizeSpanId, normalizeTraceId } from "../ids.js";
 import { type DecodeContext, type Decoder, isObject, isSafeKey, messageText } from "../record.js";
+import { joinKeysOf } from "../join-keys.js";
 import { spanRecord } from "./span-record.js";
 
 /** Reads a field in its camelCase or snake_case spelling (the collector accepts both). */
@@ -66,7 +67,7 @@ function decodeLogRecord(
     (typeof severity === "number" ? otelSeverityLevel(severity) : undefined) ??
     (typeof text === "string" ? levelFromText(text) : undefined) ??
     "info";
-  const record: LogRecord = {
+  const record: RecordDraft = {
     source: ctx.source,
     line: ctx.line,
     level,
@@ -78,6 +79,9 @@ function decodeLogRecord(
     unixNanoInstant(field(lr, "observedTimeUnixNano") as string);
   if (time) record.time = time;
   if (service) record.service = service;
+  if (ctx.options.joinKeys) record.keys = joinKeysOf(record.attributes!);
+  // `--join heuristic` reads no log line's trace context.
+  if (ctx.options.explicitIds === false) return record;
   const traceId = normalizeTraceId(field(lr, "traceId"));
   const spanId = normalizeSpanId(field(lr, "spanId"));
   if (traceId) record.traceId = traceId;

@@ -1,8 +1,9 @@
 // The one way a span export becomes a record, whatever exporter spelled it (OTLP, console exporters,
 // Jaeger, LangSmith, OpenAI Agents).
-import type { LogRecord, SpanFacts, SpanStatus } from "../../model.js";
+import type { LogRecord, RecordDraft, SpanFacts, SpanStatus } from "../../model.js";
 import { parseTimeValue } from "../../util/instant.js";
 import { flatten } from "../flatten.js";
+import { joinKeysOf } from "../join-keys.js";
 import { normalizeSpanId, normalizeTraceId } from "../ids.js";
 import { type DecodeContext, isObject } from "../record.js";
 
@@ -57,7 +58,8 @@ export function spanRecord(
   const kind = spanKind(p.kind);
   if (kind) facts.kind = kind;
   if (typeof p.statusMessage === "string" && p.statusMessage) facts.statusMessage = p.statusMessage;
-  const record: LogRecord = {
+  const attributes = isObject(p.attributes) ? flatten(p.attributes) : {};
+  const record: RecordDraft = {
     source: ctx.source,
     line: ctx.line,
     time: start,
@@ -66,8 +68,10 @@ export function spanRecord(
     spanId,
     idSource,
     span: facts,
-    attributes: isObject(p.attributes) ? flatten(p.attributes) : {},
+    attributes,
   };
+  // A span export's attributes hold the business ids its log lines would.
+  if (ctx.options.joinKeys) record.keys = joinKeysOf(attributes);
   if (traceId) record.traceId = traceId;
   const parent = ids.spanId(p.parentSpanId);
   if (parent) record.parentSpanId = parent;
