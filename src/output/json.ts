@@ -2,21 +2,16 @@
 import type { AssembledTrace } from "../correlate/index.js";
 import type { Finding, LogRecord, Span } from "../model.js";
 import { diffMs, formatInstant } from "../util/instant.js";
+import type { JsonRecord, JsonSpan, JsonStats, JsonTrace } from "./json-schema.js";
 
-export interface JsonStats {
-  sources: number;
-  lines: number;
-  records: number;
-  skipped: number;
-  traces: number;
-}
+export type { JsonStats } from "./json-schema.js";
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-export function recordJson(r: LogRecord): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function recordJson(r: LogRecord): JsonRecord {
+  const out: JsonRecord = {
     source: r.source,
     line: r.line,
     time: r.time ? formatInstant(r.time) : null,
@@ -30,8 +25,8 @@ export function recordJson(r: LogRecord): Record<string, unknown> {
   return out;
 }
 
-function spanJson(s: Span): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function spanJson(s: Span): JsonSpan {
+  const out: JsonSpan = {
     spanId: s.spanId,
     parentSpanId: s.parentSpanId ?? null,
     parentInferred: s.parentInferred,
@@ -42,17 +37,17 @@ function spanJson(s: Span): Record<string, unknown> {
     durationMs: s.timed ? round(diffMs(s.end, s.start)) : null,
     timing: s.timing,
     status: s.status,
+    ...(s.statusMessage && { statusMessage: s.statusMessage }),
+    ...(s.kind && { kind: s.kind }),
+    ...(s.orphan && { orphan: true as const }),
+    records: s.records.map(recordJson),
   };
-  if (s.statusMessage) out.statusMessage = s.statusMessage;
-  if (s.kind) out.kind = s.kind;
-  if (s.orphan) out.orphan = true;
-  out.records = s.records.map(recordJson);
   return out;
 }
 
 /** A trace as the contract has it; `explain` adds why the heuristic join linked its records. */
-export function traceJson(t: AssembledTrace, explain = false): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function traceJson(t: AssembledTrace, explain = false): JsonTrace {
+  const out: JsonTrace = {
     traceId: t.traceId,
     correlation: t.correlation,
     name: t.name,

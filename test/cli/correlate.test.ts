@@ -4,24 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { parseDocument, parseNdjson } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 
 const THREE = "fixtures/three-services";
-const json = (stdout: string) =>
-  JSON.parse(stdout) as {
-    stats: Record<string, number>;
-    traces: { traceId: string; status: string; services: string[]; durationMs: number }[];
-    unmatched: unknown[];
-  };
+const json = parseDocument;
+/** Every fixture trace here has times; an unknown duration (`null`) would count as -1. */
+const ms = (t: { durationMs: number | null }): number => t.durationMs ?? -1;
 
 describe("inputs", () => {
   it("reads stdin when no input is given, naming the source '-'", async () => {
     const input = readFileSync(`${THREE}/gateway.jsonl`);
     const r = await agtrace(["correlate", "--format", "json"], { stdin: input });
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = parseDocument(r.stdout);
     expect(doc.stats.sources).toBe(1);
-    expect(doc.traces[0].spans[0].records[0].source).toBe("-");
+    expect(doc.traces[0]!.spans[0]!.records[0]!.source).toBe("-");
   });
 
   it("reads gzip-compressed files and expands quoted globs", async () => {
@@ -69,17 +67,15 @@ describe("broken input", () => {
     // The plain-text stack trace after the error record (lines 8-11) belongs to it, not to the skipped.
     expect(r.stderr).toMatch(/skipped 2 lines \(1 unterminated JSON, 1 not JSON\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    const doc = JSON.parse(r.stdout);
+    const doc = parseDocument(r.stdout);
     expect(doc.stats).toMatchObject({ lines: 14, records: 7, skipped: 2 });
     const failed = doc.traces
-      .flatMap((t: { spans: { records: { line: number; message: string }[] }[] }) => t.spans)
-      .flatMap((sp: { records: { line: number; message: string }[] }) => sp.records)
-      .find((x: { line: number }) => x.line === 7);
-    expect(failed.message.split("\n")).toHaveLength(5);
-    expect(failed.message).toContain("Error: connect ECONNREFUSED 127.0.0.1:5432");
-    const lines = doc.traces.flatMap((t: { spans: { records: { line: number }[] }[] }) =>
-      t.spans.flatMap((s) => s.records.map((x) => x.line)),
-    );
+      .flatMap((t) => t.spans)
+      .flatMap((sp) => sp.records)
+      .find((x) => x.line === 7);
+    expect(failed!.message.split("\n")).toHaveLength(5);
+    expect(failed!.message).toContain("Error: connect ECONNREFUSED 127.0.0.1:5432");
+    const lines = doc.traces.flatMap((t) => t.spans.flatMap((s) => s.records.map((x) => x.line)));
     expect(lines.sort((a: number, b: number) => a - b)).toEqual([1, 2, 5, 7, 12, 13, 14]);
   });
 
@@ -88,7 +84,7 @@ describe("broken input", () => {
     const r = await agtrace(["correlate", "--format", "json"], { stdin: big });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/-:1: line too long/);
-    expect(JSON.parse(r.stdout).traces[0].spans[0].records[0].line).toBe(2);
+    expect(parseDocument(r.stdout).traces[0]!.spans[0]!.records[0]!.line).toBe(2);
   });
 });
 
@@ -96,11 +92,11 @@ describe("records without times", () => {
   it("says the time is unknown instead of inventing one", async () => {
     const ids = '"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7"';
     const input = `{"level":"info","message":"winston without timestamp()",${ids}}\n`;
-    const json = JSON.parse(
+    const json = parseDocument(
       (await agtrace(["correlate", "--format", "json"], { stdin: input })).stdout,
     );
     expect(json.traces[0]).toMatchObject({ startTime: null, durationMs: null });
-    expect(json.traces[0].spans[0]).toMatchObject({
+    expect(json.traces[0]!.spans[0]).toMatchObject({
       startTime: null,
       endTime: null,
       durationMs: null,
@@ -146,8 +142,8 @@ describe("in-house field names", () => {
       stdin: lines.map((l) => JSON.stringify(l)).join("\n"),
     });
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    const order = doc.traces.find((t: { traceId: string }) => t.traceId === "order-42");
+    const doc = parseDocument(r.stdout);
+    const order = doc.traces.find((t) => t.traceId === "order-42")!;
     expect(order.services).toEqual(["shop", "payments"]);
     expect(order.durationMs).toBe(250);
     expect(order.spans[1]).toMatchObject({
@@ -156,7 +152,7 @@ describe("in-house field names", () => {
       parentInferred: false,
       service: "payments",
     });
-    expect(order.spans[1].records[0].message).toBe("charging card");
+    expect(order.spans[1]!.records[0]!.message).toBe("charging card");
   });
 });
 
@@ -212,11 +208,11 @@ describe("filters and order", () => {
       "--format",
       "json",
     ]);
-    const durations = json(top.stdout).traces.map((t) => t.durationMs);
-    expect(durations).toEqual([...all.map((t) => t.durationMs)].sort((a, b) => b - a).slice(0, 3));
+    const durations = json(top.stdout).traces.map(ms);
+    expect(durations).toEqual([...all.map(ms)].sort((a, b) => b - a).slice(0, 3));
     const long = await agtrace(["correlate", THREE, "--min-duration", "300ms", "--format", "json"]);
-    expect(json(long.stdout).traces.every((t) => t.durationMs >= 300)).toBe(true);
-    expect(json(long.stdout).traces.length).toBe(all.filter((t) => t.durationMs >= 300).length);
+    expect(json(long.stdout).traces.every((t) => ms(t) >= 300)).toBe(true);
+    expect(json(long.stdout).traces.length).toBe(all.filter((t) => ms(t) >= 300).length);
   });
 
   it("--service keeps traces touching that service; --since/--until bound by time", async () => {
@@ -270,7 +266,7 @@ describe("terminal output", () => {
     const nd = await agtrace(["correlate", THREE, "--format", "ndjson"]);
     const lines = nd.stdout.trim().split("\n");
     expect(lines).toHaveLength(12);
-    expect(lines.map((l) => JSON.parse(l).traceId)).toEqual(
+    expect(parseNdjson(nd.stdout).map((l) => l.traceId)).toEqual(
       json((await agtrace(["correlate", THREE, "--format", "json"])).stdout).traces.map(
         (t) => t.traceId,
       ),

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { agtrace, ROOT } from "../helpers/exec.js";
+import { isContinuation, parseNdjsonLine } from "../helpers/json-doc.js";
 
 const A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -50,7 +51,7 @@ describe("correlate --follow", () => {
     const printedA = out.find((l) => l.text.includes(A));
     expect(printedA, "trace A printed while stdin is open").toBeDefined();
     expect(printedA!.at - sentA).toBeLessThan(2000 + 500);
-    expect(JSON.parse(printedA!.text)).toMatchObject({
+    expect(parseNdjsonLine(printedA!.text)).toMatchObject({
       traceId: A,
       spans: [{ records: [{}, {}] }],
     });
@@ -59,11 +60,9 @@ describe("correlate --follow", () => {
     child.stdin.write(line(A, "a late line"));
     child.stdin.end();
     expect(await done).toBe(0);
-    const objects = out.map(
-      (l) => JSON.parse(l.text) as { traceId: string; continuation?: boolean },
-    );
-    expect(objects.filter((o) => o.traceId === A && !o.continuation)).toHaveLength(1);
-    expect(objects.find((o) => o.traceId === A && o.continuation)).toMatchObject({
+    const objects = out.map((l) => parseNdjsonLine(l.text));
+    expect(objects.filter((o) => o.traceId === A && !isContinuation(o))).toHaveLength(1);
+    expect(objects.find((o) => o.traceId === A && isContinuation(o))).toMatchObject({
       records: [{ message: "a late line" }],
     });
     expect(objects.filter((o) => o.traceId === B)).toHaveLength(1);

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { joinKeysOf } from "../../src/decode/join-keys.js";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import {
   countRecords,
@@ -62,7 +63,7 @@ interface Doc extends JsonDoc {
 
 describe("heuristic join of logs without any trace id", async () => {
   const r = await run("heuristic");
-  const doc = JSON.parse(r.stdout) as Doc;
+  const doc = parseDocument(r.stdout) as Doc;
   const truth = truthOf("heuristic");
   const predicted = predictedGroups(doc);
 
@@ -106,10 +107,7 @@ describe("heuristic join of logs without any trace id", async () => {
     );
     expect(text.stdout).toMatch(/∅ not joined on user_id=\S+: spans \d+ request_id values/);
     expect(text.stdout).toMatch(/not a join key: user_id/);
-    const json = JSON.parse((await run("heuristic", "--explain")).stdout) as {
-      traces: { explain?: { joined: unknown[]; rejected: unknown[] } }[];
-      findings: { kind: string; key: string }[];
-    };
+    const json = parseDocument((await run("heuristic", "--explain")).stdout);
     expect(json.traces.every((t) => (t.explain?.joined.length ?? 0) > 0)).toBe(true);
     expect(json.findings).toContainEqual(
       expect.objectContaining({ kind: "join-key-rejected", key: "user_id" }),
@@ -117,7 +115,7 @@ describe("heuristic join of logs without any trace id", async () => {
   });
 
   it("--join ids finds nothing to group; --join off lists the records per source", async () => {
-    const ids = JSON.parse((await run("heuristic", "--join", "ids")).stdout) as Doc;
+    const ids = parseDocument((await run("heuristic", "--join", "ids")).stdout) as Doc;
     expect(ids.traces).toHaveLength(0);
     expect(ids.unmatched).toHaveLength(truth.size);
     const off = await agtrace(["correlate", "fixtures/heuristic", "--join", "off"]);
@@ -129,7 +127,7 @@ describe("heuristic join of logs without any trace id", async () => {
 
 describe("broken propagation: the worker started a fresh trace for every job", async () => {
   const r = await run("broken-propagation");
-  const doc = JSON.parse(r.stdout) as Doc;
+  const doc = parseDocument(r.stdout) as Doc;
   const truth = truthOf("broken-propagation");
 
   it("shows each logical operation as one trace: pairwise F1 ≥ 0.95", () => {
@@ -161,7 +159,7 @@ describe("broken propagation: the worker started a fresh trace for every job", a
   });
 
   it("--join ids keeps the broken traces apart", async () => {
-    const ids = JSON.parse((await run("broken-propagation", "--join", "ids")).stdout) as Doc;
+    const ids = parseDocument((await run("broken-propagation", "--join", "ids")).stdout) as Doc;
     expect(ids.traces.length).toBeGreaterThan(300);
   });
 });
@@ -172,8 +170,8 @@ describe("threaded Python agents: conversations of several messages, thread pool
   const files = ["api.jsonl", "orchestrator.jsonl", "tools.jsonl"];
   const truth = truthOf("threaded-agents");
   const keyed = keyedLines("threaded-agents", files);
-  const plain = JSON.parse((await run("threaded-agents")).stdout) as Doc;
-  const byTime = JSON.parse((await run("threaded-agents", "--attach-by-time")).stdout) as Doc;
+  const plain = parseDocument((await run("threaded-agents")).stdout) as Doc;
+  const byTime = parseDocument((await run("threaded-agents", "--attach-by-time")).stdout) as Doc;
 
   it("splits each conversation into its messages: F1 ≥ 0.95 on the lines with keys, precision ≥ 0.97", () => {
     const onKeyed = pairwiseF1(

@@ -2,6 +2,7 @@
 // piped into agtrace: grouping holds, and every record points at its line in the merged stream.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import { countRecords, type JsonDoc, pairwiseF1, predictedGroups } from "../helpers/score.js";
 
@@ -49,10 +50,10 @@ describe.each(["three-services", "node-multi"])(
       const r = await agtrace(["correlate", "--format", "json"], { stdin: stream });
       expect(r.code).toBe(0);
       expect(r.stderr).toBe("");
-      const doc = JSON.parse(r.stdout) as JsonDoc;
+      const doc = parseDocument(r.stdout) as JsonDoc;
       expect(countRecords(doc)).toBe(truth.size);
       expect(pairwiseF1(predictedGroups(doc), truth).f1).toBeGreaterThanOrEqual(0.99);
-      const traces = (JSON.parse(r.stdout) as { traces: { services: string[] }[] }).traces;
+      const traces = (parseDocument(r.stdout) as { traces: { services: string[] }[] }).traces;
       const services = new Set(traces.flatMap((t) => t.services));
       expect([...services].sort()).toEqual(["gateway", "planner", "worker"]);
     });
@@ -67,12 +68,10 @@ describe("what the wrapper tells", () => {
       `agent-c-1  | {"msg":"from compose","time":"2026-11-24T01:02:43Z",${ids}}`,
     ].join("\n");
     const r = await agtrace(["correlate", "--format", "json"], { stdin: stream });
-    const [span] = JSON.parse(r.stdout).traces[0].spans;
-    expect(span.records.map((x: { service: string; time: string }) => [x.service, x.time])).toEqual(
-      [
-        ["agent-b", "2026-11-24T01:02:42.123456789Z"],
-        ["agent-c", "2026-11-24T01:02:43Z"],
-      ],
-    );
+    const [span] = parseDocument(r.stdout).traces[0]!.spans;
+    expect(span!.records.map((x) => [x.service, x.time])).toEqual([
+      ["agent-b", "2026-11-24T01:02:42.123456789Z"],
+      ["agent-c", "2026-11-24T01:02:43Z"],
+    ]);
   });
 });

@@ -3,6 +3,7 @@
 // the two files read separately.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 
 interface Doc {
@@ -42,7 +43,7 @@ function interleaved(prefix: (pod: string, container: string) => string): string
 /** span id → its trace, parent and service. */
 function spans(stdout: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const t of (JSON.parse(stdout) as Doc).traces)
+  for (const t of (parseDocument(stdout) as Doc).traces)
     for (const s of t.spans) out.set(s.spanId, `${t.traceId} ${s.parentSpanId} ${s.service}`);
   return out;
 }

@@ -1,6 +1,7 @@
 // OTLP/JSON files as the Collector's file exporter writes them: spans and (gzipped) logs of the same
 // run merged into one view per trace.
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 
 interface Doc {
@@ -23,7 +24,7 @@ describe("OTLP collector files", () => {
   it("merges each trace's spans with its logs, services from the resources", async () => {
     const r = await agtrace(["correlate", "fixtures/otlp-collector", "--format", "json"]);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as Doc;
+    const doc = parseDocument(r.stdout) as Doc;
     expect(doc.traces).toHaveLength(2);
     for (const t of doc.traces) {
       expect(t.services).toEqual(["gateway", "payments"]);

@@ -3,6 +3,7 @@
 // workload, and pointing at the wrapped line it came from.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import { type JsonDoc, pairwiseF1, predictedGroups, readJsonLines } from "../helpers/score.js";
 
@@ -47,7 +48,7 @@ describe.each(FIXTURES)("platform fixture %s", (name, inputs, namesService) => {
     const r = await agtrace(["correlate", ...inputs.map((i) => `${DIR}/${i}`), "--format", "json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
-    const doc = JSON.parse(r.stdout) as JsonDoc;
+    const doc = parseDocument(r.stdout) as JsonDoc;
 
     const truth = readJsonLines<LineTruth>(`fixtures/truth/platforms-${name}.jsonl`);
     const starts = new Map<string, string>();
@@ -84,7 +85,7 @@ describe("container files", () => {
       const cut = truth.findIndex((t) => !t.record);
       const first = truth[cut - 1]!;
       expect(first.source).toBe(`${name}/gateway.log`);
-      const doc = JSON.parse(r.stdout) as JsonDoc;
+      const doc = parseDocument(r.stdout) as JsonDoc;
       const record = allRecords(doc).find((x) => x.line === first.line);
       expect(record?.spanId).toBeDefined();
       expect(predictedGroups(doc).get(`${DIR}/${first.source}:${first.line}`)).toBe(first.traceId);

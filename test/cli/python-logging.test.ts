@@ -1,6 +1,7 @@
 // Python logging libraries with the OpenTelemetry logging instrumentation (python-json-logger, structlog),
 // beside the service's ConsoleSpanExporter output: each line lands in the span it was written in.
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import { readJsonLines } from "../helpers/score.js";
 
@@ -22,7 +23,7 @@ describe("python logging fixtures", () => {
   it("places every line in the trace and span it was logged in; lines outside spans stay unmatched", async () => {
     const r = await agtrace(["correlate", "fixtures/python-logging", "--format", "json"]);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as Doc;
+    const doc = parseDocument(r.stdout) as Doc;
     const where = new Map<string, { traceId: string; spanId: string }>();
     for (const t of doc.traces) {
       for (const s of t.spans) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 
 describe("agtrace correlate (built CLI)", () => {
@@ -11,7 +12,7 @@ describe("agtrace correlate (built CLI)", () => {
   it("groups the three-service fixture into its 12 traces", async () => {
     const r = await agtrace(["correlate", "fixtures/three-services", "--format", "json"]);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = parseDocument(r.stdout);
     expect(doc.version).toBe(1);
     expect(doc.traces).toHaveLength(12);
   });

@@ -1,6 +1,7 @@
 // The example the project started from: two Python agents printing spans with ConsoleSpanExporter
 // (multi-line JSON between plain print lines), agent B receiving its context inside the message.
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import { readJsonLines } from "../helpers/score.js";
 
@@ -24,7 +25,7 @@ describe("two agents with ConsoleSpanExporter output", async () => {
     "--format",
     "json",
   ]);
-  const doc = JSON.parse(r.stdout) as {
+  const doc = parseDocument(r.stdout) as {
     traces: {
       traceId: string;
       status: string;
@@ -104,7 +105,7 @@ describe("two agents with ConsoleSpanExporter output", async () => {
   });
 
   it("joins B's fresh trace to A's by data.id and says where the context was lost", () => {
-    const full = JSON.parse(r.stdout) as {
+    const full = parseDocument(r.stdout) as {
       traces: {
         traceId: string;
         findings: {

@@ -1,5 +1,6 @@
 // Accuracy bars on logs written by real programs (fixtures/generators), scored against the spans they really had.
 import { describe, expect, it } from "vitest";
+import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import {
   countRecords,
@@ -29,7 +30,7 @@ describe.each(SCENARIOS)("node services with injected ids (%s)", (dir) => {
   it("groups every record into its trace and infers span parents", async () => {
     const r = await agtrace(["correlate", `fixtures/${dir}`, "--format", "json"]);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout) as JsonDoc;
+    const doc = parseDocument(r.stdout) as JsonDoc;
     const truth = truthGroups(dir);
     expect(countRecords(doc)).toBe(truth.size);
     const grouping = pairwiseF1(predictedGroups(doc), truth);
