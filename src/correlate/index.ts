@@ -4,7 +4,7 @@ import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { attachByTime } from "./join/attach.js";
 import { allowedFields, type JoinOutcome, type JoinSettings, joinRecords } from "./join/index.js";
 import { KeyTable } from "./join/key-table.js";
-import { mayBeLower64, TraceGrouper } from "./group.js";
+import { TraceCore } from "./core.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { applyPlacement, type Placement } from "./placement.js";
 import { ServiceNamer } from "./service-name.js";
@@ -35,7 +35,9 @@ export interface Correlated {
 }
 
 export class Correlator {
-  readonly #grouper: TraceGrouper;
+  readonly #core: TraceCore;
+  /** Records no id placed, in input order: for the join, attach-by-time, or `unmatched`. */
+  readonly #rest: LogRecord[] = [];
   readonly #namer = new ServiceNamer();
   readonly #settings: CorrelateSettings;
   readonly #mode: JoinMode;
@@ -54,7 +56,7 @@ export class Correlator {
     this.#keys = new KeyTable(allowedFields(settings));
     // Placing records by time reads the lines of every trace.
     this.#keepRecords = settings.keepRecords !== false || settings.attachByTime === true;
-    this.#grouper = new TraceGrouper(this.#keepRecords);
+    this.#core = new TraceCore(this.#keepRecords);
   }
 
   add(record: LogRecord): void {
@@ -67,7 +69,7 @@ export class Correlator {
     // A record of a trace is noted in its span once its service is known (spans count their lines per
     // service), but takes its place in the trace's order now.
     const byIds = this.#usesIds(record);
-    this.#grouper.add(record, named, byIds);
+    if (!byIds || this.#core.add(record, 0, named) === undefined) this.#rest.push(record);
     if (this.#mode !== "ids") this.#noteKeys(record, named, byIds);
   }
 
@@ -82,8 +84,8 @@ export class Correlator {
     if (traced && !record.span && this.#repeatsSpan(record, record.keys)) return;
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
     // named late (its service is not known yet), nor one whose trace id the Datadog merge may rewrite.
-    const slim = !this.#keepRecords && named && traced && record.spanId && record.traceId;
-    this.#keys.add(record, !slim || mayBeLower64(slim));
+    const slim = !this.#keepRecords && named && traced && record.spanId !== undefined;
+    this.#keys.add(record, !slim);
   }
 
   /**
@@ -139,47 +141,44 @@ export class Correlator {
     const namedLate = this.#nameLate();
     const named = (r: LogRecord): LogRecord => namedLate.get(r) ?? r;
     if (this.#mode === "off") return { traces: [], unmatched: inInputOrder(this.#off.map(named)) };
-    for (const [r, n] of namedLate) if (r.traceId) this.#grouper.addNamed(r, n);
-    const { groups, traceOf, traceOfId, builderOf, rest } = this.#grouper.settle(named);
+    const core = this.#core;
+    for (const [, t] of core.open()) t.builder.nameReserved(named);
+    const rest = this.#rest;
     let join: JoinOutcome | undefined;
     let callers = new Map<string, Map<string, string>>();
     let unmatched = rest.map(named);
     let attached = false;
     // The one place where placements become records of traces; each record is placed at most once.
-    const apply = (
-      placements: readonly Placement[],
-      finalOf = (id: string) => id,
-    ): Set<LogRecord> => {
+    const apply = (placements: readonly Placement[]): Set<LogRecord> => {
       const placed = new Set<LogRecord>();
       for (const p of placements) {
-        const traceId = finalOf(p.traceId);
-        builderOf(traceId).add(applyPlacement({ ...p, traceId }, named(p.record)));
+        const traceId = core.traceOfId(p.traceId);
+        core.builderOf(traceId).add(applyPlacement({ ...p, traceId }, named(p.record)));
         placed.add(p.record);
       }
       return placed;
     };
     if (this.#mode !== "ids") {
       this.#keys.settle({
-        trace: (r) => (this.#usesIds(r) ? traceOf(r) : undefined),
-        traceOfId,
+        trace: (r) => (this.#usesIds(r) ? core.traceOf(r) : undefined),
+        traceOfId: (id) => core.traceOfId(id),
         service: (r) => named(r).service,
       });
-      join = joinRecords(this.#keys, servicesOfGroups(groups), {
+      join = joinRecords(this.#keys, servicesOfTraces(core), {
         ...this.#settings,
         explain: this.#settings.explain ?? false,
       });
-      const folded = foldTraces(join, groups);
-      callers = folded.callers;
-      const joined = apply(join.placed, folded.finalOf);
+      callers = foldTraces(join, core);
+      const joined = apply(join.placed);
       unmatched = rest.filter((r) => !joined.has(r)).map(named);
       if (this.#settings.attachByTime) {
-        const byTime = apply(attachByTime(groups, unmatched));
+        const byTime = apply(attachByTime(buildersOf(core), unmatched));
         attached = byTime.size > 0;
         unmatched = unmatched.filter((r) => !byTime.has(r));
       }
     }
     inInputOrder(unmatched);
-    const sets = [...groups].map(([traceId, builder]) => {
+    const sets = [...core.open()].map(([traceId, { builder }]) => {
       const set = builder.finish();
       hangUnderCallers(set, callers.get(traceId));
       return set;
@@ -223,26 +222,27 @@ function hasPair(pairs: string[], field: string, value: string): boolean {
   return false;
 }
 
-function servicesOfGroups(groups: Map<string, SpanBuilder>): (traceId: string) => Set<string> {
+function servicesOfTraces(core: TraceCore): (traceId: string) => Set<string> {
   const cache = new Map<string, Set<string>>();
   return (traceId) => {
     let set = cache.get(traceId);
     if (!set) {
-      set = groups.get(traceId)?.services() ?? new Set<string>();
+      set = core.builderIfOpen(traceId)?.services() ?? new Set<string>();
       cache.set(traceId, set);
     }
     return set;
   };
 }
 
+function buildersOf(core: TraceCore): Map<string, SpanBuilder> {
+  return new Map([...core.open()].map(([id, t]) => [id, t.builder]));
+}
+
 /**
- * Folds the traces the join merged into their upstream one. Returns where a folded trace ended up and,
- * per receiving trace, the spans of the folded traces and the caller each root of them is to hang under.
+ * Folds the traces the join merged into their upstream one. Returns, per receiving trace, the spans of
+ * the folded traces and the caller each root of them is to hang under.
  */
-function foldTraces(
-  join: JoinOutcome,
-  groups: Map<string, SpanBuilder>,
-): { finalOf: (id: string) => string; callers: Map<string, Map<string, string>> } {
+function foldTraces(join: JoinOutcome, core: TraceCore): Map<string, Map<string, string>> {
   // A trace folded into one that was itself folded (two components, one shared trace) ends in the last.
   const finalOf = (id: string): string => {
     let cur = id;
@@ -256,14 +256,12 @@ function foldTraces(
   const callers = new Map<string, Map<string, string>>();
   for (const [from, { callerSpanId }] of join.merges) {
     const into = finalOf(from);
-    const folded = groups.get(from);
-    const target = groups.get(into);
-    if (!folded || !target || into === from) continue;
+    const folded = core.builderIfOpen(from);
+    if (!folded || !core.builderIfOpen(into) || into === from) continue;
     const spans = callers.get(into) ?? new Map<string, string>();
     callers.set(into, spans);
     if (callerSpanId) for (const spanId of folded.spans.keys()) spans.set(spanId, callerSpanId);
-    target.absorb(folded);
-    groups.delete(from);
+    core.merge(from, into);
   }
   for (const [id, entry] of join.traces) {
     const into = finalOf(id);
@@ -275,7 +273,7 @@ function foldTraces(
     } else join.traces.set(into, entry);
     join.traces.delete(id);
   }
-  return { finalOf, callers };
+  return callers;
 }
 
 /** A folded trace's root spans hang under the upstream span that shares their key (an inferred edge). */

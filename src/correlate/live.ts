@@ -6,8 +6,9 @@
 import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { type CallModel, inferParents, learnCallModel } from "./infer-parents.js";
+import { TraceCore } from "./core.js";
 import { ServiceNamer } from "./service-name.js";
-import { buildSpans, type SpanSet } from "./spans.js";
+import type { SpanSet } from "./spans.js";
 
 export interface LiveOptions {
   idleMs: number;
@@ -20,16 +21,6 @@ export type LiveEvent =
   | { kind: "trace"; trace: AssembledTrace; forced: boolean }
   | { kind: "continuation"; traceId: string; records: LogRecord[] };
 
-interface OpenTrace {
-  traceId: string;
-  records: LogRecord[];
-  firstSeen: number;
-  lastSeen: number;
-  /** Whether span exports arrived for the trace, and whether its root's (no parent) was among them. */
-  exported: boolean;
-  rootEnded: boolean;
-}
-
 /** Recently finished traces whose late records are still told apart (beyond this, they start anew). */
 const REMEMBER_FINISHED = 50_000;
 /** The call model is relearned from this many recently finished traces, every RELEARN_EVERY traces … */
@@ -41,7 +32,7 @@ const RELEARN_MS = 1000;
 export class LiveCorrelator {
   readonly #options: LiveOptions;
   readonly #namer = new ServiceNamer();
-  readonly #open = new Map<string, OpenTrace>();
+  readonly #core = new TraceCore();
   /** Finished trace ids, oldest first → whether their late records are handed out (else dropped). */
   readonly #finished = new Map<string, boolean>();
   /** Late records waiting for the next tick, per finished trace. */
@@ -50,7 +41,7 @@ export class LiveCorrelator {
   #model: CallModel = learnCallModel([]);
   #sinceLearned = 0;
   #learnedAt = Number.NEGATIVE_INFINITY;
-  /** Records without trace ids: counted, not kept (an endless stream of them would grow memory). */
+  /** Records no id placed: counted, not kept (an endless stream of them would grow memory). */
   unmatched = 0;
 
   constructor(options: LiveOptions) {
@@ -58,46 +49,30 @@ export class LiveCorrelator {
   }
 
   get openCount(): number {
-    return this.#open.size;
+    return this.#core.openCount;
   }
 
   /** Takes one record; returns traces finished early because too many are open. */
   add(record: LogRecord, now: number): LiveEvent[] {
-    this.#namer.note(record);
-    const id = record.traceId;
-    if (!id) {
-      this.unmatched++;
-      return [];
-    }
-    const report = this.#finished.get(id);
+    const named = this.#namer.note(record);
+    const finished = record.traceId ? this.#core.traceOfId(record.traceId) : undefined;
+    const report = finished === undefined ? undefined : this.#finished.get(finished);
     if (report !== undefined) {
       if (report) {
-        const late = this.#late.get(id);
+        const late = this.#late.get(finished!);
         if (late) late.push(record);
-        else this.#late.set(id, [record]);
+        else this.#late.set(finished!, [record]);
       }
       return [];
     }
-    const open = this.#open.get(id);
-    if (open) {
-      keep(open, record);
-      open.lastSeen = now;
+    if (this.#core.add(record, now, named) === undefined) {
+      this.unmatched++;
       return [];
     }
-    const trace: OpenTrace = {
-      traceId: id,
-      records: [],
-      firstSeen: now,
-      lastSeen: now,
-      exported: false,
-      rootEnded: false,
-    };
-    keep(trace, record);
-    this.#open.set(id, trace);
     const events: LiveEvent[] = [];
-    while (this.#open.size > this.#options.maxOpen) {
-      // Map order is insertion order: the first key is the oldest open trace.
-      const oldest = this.#open.keys().next().value!;
+    while (this.#core.openCount > this.#options.maxOpen) {
+      // Open traces are kept in the order they began: the first is the oldest.
+      const [oldest] = this.#core.open().next().value!;
       events.push(this.#finish(oldest, true, now));
     }
     return events;
@@ -111,22 +86,21 @@ export class LiveCorrelator {
 
   /** Finishes traces that went quiet or waited too long, and hands out late records. */
   tick(now: number): LiveEvent[] {
-    const events: LiveEvent[] = [];
-    for (const [id, t] of this.#open) {
+    const due: string[] = [];
+    for (const [id, t] of this.#core.open()) {
       if (
         (now - t.lastSeen >= this.#options.idleMs && (t.rootEnded || !t.exported)) ||
         now - t.firstSeen >= this.#options.maxWaitMs
-      ) {
-        events.push(this.#finish(id, false, now));
-      }
+      )
+        due.push(id);
     }
-    return this.#handOutLate(events);
+    return this.#handOutLate(due.map((id) => this.#finish(id, false, now)));
   }
 
   /** End of input: everything still open is finished. */
   flush(now: number): LiveEvent[] {
-    const events = [...this.#open.keys()].map((id) => this.#finish(id, false, now));
-    return this.#handOutLate(events);
+    const ids = [...this.#core.open()].map(([id]) => id);
+    return this.#handOutLate(ids.map((id) => this.#finish(id, false, now)));
   }
 
   #handOutLate(events: LiveEvent[]): LiveEvent[] {
@@ -138,15 +112,13 @@ export class LiveCorrelator {
   }
 
   #finish(id: string, forced: boolean, now: number): LiveEvent {
-    const open = this.#open.get(id)!;
-    this.#open.delete(id);
-    const records = open.records.map((r) =>
-      r.service ? r : { ...r, service: this.#namer.fallback(r.source) },
-    );
-    const set = buildSpans(open.traceId, records);
+    const { builder } = this.#core.take(id)!;
+    // A record naming no service takes its source's, as far as the stream has told it.
+    builder.nameReserved((r) => ({ ...r, service: this.#namer.fallback(r.source) }));
+    const set = builder.finish();
     inferParents(set, this.#model);
     this.#learn(set, now);
-    this.#finished.set(open.traceId, true);
+    this.#finished.set(id, true);
     if (this.#finished.size > REMEMBER_FINISHED)
       this.#finished.delete(this.#finished.keys().next().value!);
     return { kind: "trace", trace: assembleTrace(set), forced };
@@ -163,15 +135,5 @@ export class LiveCorrelator {
     this.#model = learnCallModel(this.#recent);
     this.#sinceLearned = 0;
     this.#learnedAt = now;
-  }
-}
-
-/** Adds a record to its open trace. */
-function keep(trace: OpenTrace, record: LogRecord): void {
-  trace.records.push(record);
-  // Spans are exported as they end, children first: until the root's export (no parent), the operation runs.
-  if (record.span) {
-    trace.exported = true;
-    if (!record.parentSpanId) trace.rootEnded = true;
   }
 }

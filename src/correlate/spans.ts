@@ -62,7 +62,8 @@ export class SpanBuilder {
   readonly loose: LogRecord[] = [];
   /** The span of the previous record: a span's lines often come one after another. */
   #last: SpanDraft | undefined;
-  /** Loose records reserved before their service was named, and their place in `loose`. */
+  /** Records waiting for their service to be named; of those naming no span, their place in `loose`. */
+  readonly #reserved: LogRecord[] = [];
   readonly #reservedLoose = new Map<LogRecord, number>();
 
   constructor(
@@ -91,19 +92,24 @@ export class SpanBuilder {
 
   /**
    * Takes a record whose service is not named yet: its span takes its place in the trace's order now
-   * (a record naming no span keeps its place among the loose ones); `addReserved` adds it once named.
+   * (a record naming no span keeps its place among the loose ones); `nameReserved` adds it once named.
    */
   reserve(r: LogRecord): void {
+    this.#reserved.push(r);
     if (!r.spanId) this.#reservedLoose.set(r, this.loose.push(r) - 1);
     else if (!this.spans.has(r.spanId))
       this.spans.set(r.spanId, draftOf(r, r.spanId, this.keepRecords));
   }
 
-  /** Adds a reserved record in its named form. */
-  addReserved(reserved: LogRecord, named: LogRecord): void {
-    const at = this.#reservedLoose.get(reserved);
-    if (at === undefined) this.add(named);
-    else this.loose[at] = named;
+  /** Adds the reserved records, each in its named form. */
+  nameReserved(named: (r: LogRecord) => LogRecord): void {
+    for (const r of this.#reserved) {
+      const at = this.#reservedLoose.get(r);
+      if (at === undefined) this.add(named(r));
+      else this.loose[at] = named(r);
+    }
+    this.#reserved.length = 0;
+    this.#reservedLoose.clear();
   }
 
   /** Adds one record to its span, or to the loose records when it names none. */
@@ -147,7 +153,10 @@ export class SpanBuilder {
       if (mine) mergeDraft(mine, s, this.keepRecords);
       else this.spans.set(id, s);
     }
+    const offset = this.loose.length;
     for (const r of other.loose) this.loose.push(r);
+    for (const [r, at] of other.#reservedLoose) this.#reservedLoose.set(r, offset + at);
+    for (const r of other.#reserved) this.#reserved.push(r);
   }
 
   /** The finished span set: names, times and services of log-only spans settled. */
@@ -275,12 +284,6 @@ function mergeDraft(into: SpanDraft, from: SpanDraft, keepRecords: boolean): voi
     into.opening = from.opening;
   if (from.serviceCounts) for (const [name, n] of from.serviceCounts) noteService(into, name, n);
   else noteService(into, from.logService, from.logServiceCount);
-}
-
-export function buildSpans(traceId: string, records: LogRecord[]): SpanSet {
-  const builder = new SpanBuilder(traceId);
-  for (const r of records) builder.add(r);
-  return builder.finish();
 }
 
 /** Records mostly arrive in time order already: checking is cheaper than sorting. */

@@ -656,10 +656,7 @@ describe("--follow --format ndjson gives the traces of --format json --join ids"
   });
 });
 
-// Fails today: the batch joins a Datadog line whose trace id is the lower 64 bits of a 128-bit one
-// to that trace (src/correlate/group.ts #mergeLower64); --follow prints it as a trace of its own
-// (0000000000000000<lower 64>). Enable once live correlation joins them too.
-describe.skip("--follow --format ndjson gives the traces of --join ids, Datadog 64-bit ids too", () => {
+describe("--follow --format ndjson gives the traces of --join ids, Datadog 64-bit ids too", () => {
   it("on input whose every record carries a trace id, some only its lower 64 bits", async () => {
     await fc.assert(followMatchesBatch(tracedOrLower64Item), { numRuns: RUNS_PER_MODE });
   });

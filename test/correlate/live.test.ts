@@ -82,10 +82,11 @@ describe("LiveCorrelator", () => {
     expect(c.openCount).toBe(0);
   });
 
-  it("counts records without a trace id and keeps none of them", () => {
+  it("counts records without any id and keeps none of them", () => {
     const c = live();
     const r = rec(A);
     delete r.traceId;
+    delete r.spanId;
     c.add(r, 0);
     expect(c.unmatched).toBe(1);
     expect(c.flush(0)).toEqual([]);
@@ -127,5 +128,37 @@ describe("LiveCorrelator: operations with span exports", () => {
     c.add(spanRec("1111111111111111", "child"), 0);
     expect(traces(c.tick(9999))).toEqual([]);
     expect(traces(c.tick(10_000))).toEqual([{ id: A, forced: false }]);
+  });
+});
+
+describe("LiveCorrelator: the ids batch correlation follows", () => {
+  it("rebuilds LangChain runs without a trace id into one trace, children exported first", () => {
+    const c = live();
+    const run = (spanId: string, parentSpanId?: string): RecordDraft => {
+      const r = rec(A, spanId);
+      delete r.traceId;
+      r.spanId = spanId;
+      if (parentSpanId) r.parentSpanId = parentSpanId;
+      return r;
+    };
+    // A tool run and an LLM run end (and are logged) before the chain that started them.
+    c.add(run("2".repeat(16), "1".repeat(16)), 0);
+    c.add(run("3".repeat(16), "2".repeat(16)), 0);
+    c.add(run("1".repeat(16)), 0);
+    expect(c.unmatched).toBe(0);
+    const [event] = c.flush(10);
+    expect(event?.kind === "trace" && event.trace.traceId).toBe("1".repeat(16).padStart(32, "0"));
+    expect(event?.kind === "trace" && event.trace.spans.map((s) => s.spanId).sort()).toEqual(
+      ["1", "2", "3"].map((d) => d.repeat(16)),
+    );
+  });
+
+  it("joins a Datadog lower-64 trace id to its 128-bit trace while both are open", () => {
+    const c = live();
+    const full = "4bf92f3577b34da6a3ce929d0e0e4736";
+    c.add(rec(`${"0".repeat(16)}${full.slice(16)}`, "dd line"), 0);
+    c.add(rec(full, "otel line"), 1);
+    const events = c.flush(10);
+    expect(traces(events)).toEqual([{ id: full, forced: false }]);
   });
 });
