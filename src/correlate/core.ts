@@ -60,11 +60,22 @@ export class TraceCore {
    * service is not named yet only reserves its place (see SpanBuilder.reserve).
    */
   add(record: LogRecord, now = 0, named = true): string | undefined {
-    let id: string | undefined;
-    if (record.traceId) id = this.#explicit(record);
-    else if (record.spanId || record.parentSpanId) id = this.#runs(record, now);
-    if (id === undefined) return undefined;
-    const t = this.#traceAt(id, now);
+    let id = record.traceId;
+    let t: OpenTrace | undefined;
+    if (id !== undefined) {
+      // Most records belong to a trace already open under their own id: nothing to resolve.
+      t = this.#lastId === id ? this.#last : this.#open.get(id);
+      if (t === undefined || this.#traceOfSpan !== undefined) {
+        id = this.#explicit(record);
+        t = this.#traceAt(id, now);
+      } else {
+        this.#last = t;
+        this.#lastId = id;
+      }
+    } else if (record.spanId || record.parentSpanId) {
+      id = this.#runs(record, now);
+      t = this.#traceAt(id, now);
+    } else return undefined;
     if (named) t.builder.add(record);
     else t.builder.reserve(record);
     t.lastSeen = now;
@@ -159,8 +170,6 @@ export class TraceCore {
 
   /** A record with a trace id: its trace, a lower-64 id joined to its full id, runs it names folded in. */
   #explicit(record: LogRecord): string {
-    // Most lines continue the previous one's trace: nothing to resolve.
-    if (this.#lastId === record.traceId && this.#traceOfSpan === undefined) return this.#lastId;
     const id = this.traceOfId(record.traceId!);
     if (!id.startsWith(ZERO_HIGH) && !this.#fullByLow.has(id.slice(16))) {
       this.#fullByLow.set(id.slice(16), id);

@@ -10,6 +10,14 @@ import {
 } from "../util/instant.js";
 
 /** A span while its trace is being assembled; `parentSpanId` set only when some record states it. */
+/** What a span keeps of the line it begins with: where it is and what it says (not the whole record). */
+export interface Opening {
+  readonly source: string;
+  readonly line: number;
+  readonly time?: Instant | undefined;
+  readonly message: string;
+}
+
 export interface SpanDraft extends Span {
   /** The span's lines as they are added (the finished span's are read-only). */
   records: LogRecord[];
@@ -18,7 +26,7 @@ export interface SpanDraft extends Span {
   firstRecord: Instant | undefined;
   lastRecord: Instant | undefined;
   /** The log line the span begins with (by time): it names a log-only span. */
-  opening: LogRecord | undefined;
+  opening: Opening | undefined;
   /** Log lines at error level or worse, counted so that spans built without their records know. */
   errorLogs: number;
   /** The service the span's first log line names, and how many lines name it. */
@@ -63,8 +71,8 @@ export class SpanBuilder {
   /** The span of the previous record: a span's lines often come one after another. */
   #last: SpanDraft | undefined;
   /** Records waiting for their service to be named; of those naming no span, their place in `loose`. */
-  readonly #reserved: LogRecord[] = [];
-  readonly #reservedLoose = new Map<LogRecord, number>();
+  #reserved: LogRecord[] | undefined;
+  #reservedLoose: Map<LogRecord, number> | undefined;
 
   constructor(
     readonly traceId: string,
@@ -95,21 +103,20 @@ export class SpanBuilder {
    * (a record naming no span keeps its place among the loose ones); `nameReserved` adds it once named.
    */
   reserve(r: LogRecord): void {
-    this.#reserved.push(r);
-    if (!r.spanId) this.#reservedLoose.set(r, this.loose.push(r) - 1);
+    (this.#reserved ??= []).push(r);
+    if (!r.spanId) (this.#reservedLoose ??= new Map()).set(r, this.loose.push(r) - 1);
     else if (!this.spans.has(r.spanId))
       this.spans.set(r.spanId, draftOf(r, r.spanId, this.keepRecords));
   }
 
   /** Adds the reserved records, each in its named form. */
   nameReserved(named: (r: LogRecord) => LogRecord): void {
-    for (const r of this.#reserved) {
-      const at = this.#reservedLoose.get(r);
+    for (const r of this.#reserved ?? []) {
+      const at = this.#reservedLoose?.get(r);
       if (at === undefined) this.add(named(r));
       else this.loose[at] = named(r);
     }
-    this.#reserved.length = 0;
-    this.#reservedLoose.clear();
+    this.#reserved = this.#reservedLoose = undefined;
   }
 
   /** Adds one record to its span, or to the loose records when it names none. */
@@ -155,8 +162,9 @@ export class SpanBuilder {
     }
     const offset = this.loose.length;
     for (const r of other.loose) this.loose.push(r);
-    for (const [r, at] of other.#reservedLoose) this.#reservedLoose.set(r, offset + at);
-    for (const r of other.#reserved) this.#reserved.push(r);
+    for (const [r, at] of other.#reservedLoose ?? [])
+      (this.#reservedLoose ??= new Map()).set(r, offset + at);
+    for (const r of other.#reserved ?? []) (this.#reserved ??= []).push(r);
   }
 
   /** The finished span set: names, times and services of log-only spans settled. */
@@ -243,7 +251,10 @@ function noteLine(s: SpanDraft, r: LogRecord): void {
     s.firstRecord = s.firstRecord ? minInstant(s.firstRecord, began) : began;
     s.lastRecord = s.lastRecord ? maxInstant(s.lastRecord, r.time) : r.time;
   }
-  if (!s.opening || byTime(r, s.opening) < 0) s.opening = r;
+  if (!s.opening || byTime(r, s.opening) < 0) {
+    const { source, line, time, message } = r;
+    s.opening = { source, line, time, message };
+  }
   noteService(s, r.service, 1);
 }
 
@@ -308,7 +319,7 @@ function majorityService(s: SpanDraft): string | undefined {
 }
 
 /** Orders records by time; records without a time keep their input order after timed ones of the same source. */
-export function byTime(a: LogRecord, b: LogRecord): number {
+export function byTime(a: Opening, b: Opening): number {
   if (a.time && b.time) {
     // Same time and line in two sources (one log through two wrappers): by source, whatever came first.
     const order = compareInstants(a.time, b.time) || a.line - b.line;

@@ -85,12 +85,12 @@ export async function decodeSource(
         ctx.line = line;
         const records = decodeValue(value, ctx);
         if (records.length === 0) sink.skip("no records", line);
-        records.forEach((decoded, i) => {
-          const r = context ? withContext(decoded, context) : decoded;
+        for (let i = 0; i < records.length; i++) {
+          const r = context ? withContext(records[i]!, context) : records[i]!;
           if (i === records.length - 1 && (r.level === "error" || r.level === "fatal"))
             framing.held = r;
           else sink.record(r);
-        });
+        }
       },
       skip(reason, line, detail) {
         if (reason === "not JSON" && framing.attach(text)) return;
