@@ -69,7 +69,6 @@ async function agentLoop(rt, log, kind, body) {
       log.info({ ...base, step, tool, tool_call_id: toolCallId }, 'tool call');
       const res = await rt.call('tools', 'POST', `/tools/${tool}`, { tool_call_id: toolCallId, query: body.task, tenant: body.tenant, k: rng.int(3, 8) });
       sources += res.results.length;
-      log.info({ ...base, step, tool_call_id: toolCallId, n_results: res.results.length }, 'tool result');
     }, { attributes: { 'gen_ai.agent.name': kind, step } });
     if (step < steps) await rt.sleep(rng.int(200, 1500)); // "thinking"
   }
@@ -81,7 +80,7 @@ async function agentLoop(rt, log, kind, body) {
 const system = {
   name: 'research-assistant',
   seed: 1101,
-  ops: 210,
+  ops: 150,
   inFlight: [12, 22],
   entry: 'chat-api',
   brokenService: 'llm-gateway',
