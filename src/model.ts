@@ -99,6 +99,23 @@ export interface Finding {
 
 export type Correlation = "ids" | "heuristic" | "mixed";
 
+/**
+ * A service that started a fresh trace for work continuing another service's operation (it did not
+ * extract the context it was sent): the join linked the two by a business id and folded the fresh
+ * trace into the upstream one.
+ */
+export interface ContextBreak {
+  /** Upstream (the caller), downstream (the service that started afresh). */
+  services: [string, string];
+  key?: string;
+  value?: string;
+  /** The fresh trace the downstream service started. */
+  downstreamTraceId: string;
+  /** A line of each side that holds the key. */
+  records?: { source: string; line: number }[];
+  spanIds?: string[];
+}
+
 export interface Trace {
   traceId: string;
   correlation: Correlation;
@@ -119,6 +136,8 @@ export interface Trace {
   joinKeys?: string[];
   /** Why the join linked what it did, and which candidate keys it turned down (`--explain`). */
   join?: JoinExplanation;
+  /** Fresh downstream traces the join folded into this one (see `propagation-break`). */
+  contextBreaks?: ContextBreak[];
 }
 
 export interface JoinExplanation {

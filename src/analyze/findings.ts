@@ -1,10 +1,10 @@
-// Findings about one finished trace: what a reader should look at first.
-import type { AssembledTrace } from "../correlate/index.js";
-import type { Finding, LogRecord, Span } from "../model.js";
+// Findings about one finished trace: where its first error was logged, spans whose parent is missing.
+import type { Finding, LogRecord, Span, Trace } from "../model.js";
+import type { Analyzer } from "./analyzer.js";
 import { LEVEL_RANK } from "../model.js";
 import { compareInstants } from "../util/instant.js";
 
-function orphanFindings(trace: AssembledTrace): Finding[] {
+function orphanFindings(trace: Trace): Finding[] {
   return trace.spans
     .filter((s) => s.orphan)
     .map((s) => ({
@@ -17,7 +17,7 @@ function orphanFindings(trace: AssembledTrace): Finding[] {
 }
 
 /** The earliest error: a log line at error level or above, else a span whose status is error. */
-function firstError(trace: AssembledTrace): Finding | undefined {
+function firstError(trace: Trace): Finding | undefined {
   let best: { record?: LogRecord; span: Span | undefined; at: LogRecord["time"] } | undefined;
   const consider = (
     record: LogRecord | undefined,
@@ -51,8 +51,13 @@ function firstError(trace: AssembledTrace): Finding | undefined {
   return finding;
 }
 
-export function analyzeTrace(trace: AssembledTrace): void {
-  const error = firstError(trace);
-  if (error) trace.findings.push(error);
-  for (const orphan of orphanFindings(trace)) trace.findings.push(orphan);
-}
+export const firstErrorAnalyzer: Analyzer = {
+  kind: "first-error",
+  scope: "trace",
+  run: (trace) => {
+    const error = firstError(trace);
+    return error ? [error] : [];
+  },
+};
+
+export const orphanAnalyzer: Analyzer = { kind: "orphan", scope: "trace", run: orphanFindings };

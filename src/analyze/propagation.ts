@@ -1,8 +1,12 @@
-// Broken context propagation: a trace that starts fresh in one service while another service's trace,
-// just before, worked on the same business id (the downstream agent did not extract the context).
-import type { AssembledTrace } from "../correlate/index.js";
-import type { Span } from "../model.js";
+// `propagation-break`: a service started a fresh trace for work that continues another service's
+// operation (it did not extract the context it was sent). One finding, one meaning, on the upstream
+// operation's trace: `services` [upstream, downstream], the linking `key` and `value`, `linkedTraceId`
+// the fresh downstream trace, and `repaired` whether that trace was folded into this one (the join did
+// it, on a business id the two share) or is still shown on its own (span exports whose id attributes
+// say the downstream root continues an upstream span, e.g. with `--join ids`).
+import type { ContextBreak, Finding, Span, Trace } from "../model.js";
 import { diffMs } from "../util/instant.js";
+import type { Analyzer } from "./analyzer.js";
 
 /** Attribute names that hold an identifier of the work (`data.id`, `order_id`, `requestId`). */
 const ID_KEY = /(^|[._-])id$|Id$|ID$/;
@@ -12,7 +16,7 @@ const MAX_SHARING = 4;
 const WINDOW_MS = 10 * 60_000;
 
 interface Holder {
-  trace: AssembledTrace;
+  trace: Trace;
   span: Span;
 }
 
@@ -26,8 +30,28 @@ function idValues(span: Span): [string, string][] {
   return out;
 }
 
-/** Adds a `propagation-break` finding to each trace whose root looks like the continuation of another's work. */
-export function findPropagationBreaks(traces: AssembledTrace[]): void {
+function finding(brk: ContextBreak, repaired: boolean): Finding {
+  const [up, down] = brk.services;
+  const on = brk.key ? ` on ${brk.key}=${brk.value}` : "";
+  const out: Finding = {
+    kind: "propagation-break",
+    severity: "warn",
+    message: `context lost${on}: ${up} → ${down} started trace ${brk.downstreamTraceId.slice(0, 8)}…${repaired ? "" : " (shown apart)"}`,
+    services: brk.services,
+    linkedTraceId: brk.downstreamTraceId,
+    repaired,
+  };
+  if (brk.key) {
+    out.key = brk.key;
+    out.value = brk.value;
+  }
+  if (brk.spanIds) out.spanIds = brk.spanIds;
+  if (brk.records) out.records = brk.records;
+  return out;
+}
+
+/** Breaks no fold repaired: a trace whose root carries the id of an earlier span of another service. */
+function unrepaired(traces: readonly Trace[]): Map<Trace, ContextBreak[]> {
   const byValue = new Map<string, Holder[]>();
   for (const trace of traces) {
     for (const span of trace.spans) {
@@ -39,6 +63,7 @@ export function findPropagationBreaks(traces: AssembledTrace[]): void {
       }
     }
   }
+  const out = new Map<Trace, ContextBreak[]>();
   for (const trace of traces) {
     const root = trace.spans[0];
     if (!root || root.parentSpanId) continue;
@@ -54,15 +79,32 @@ export function findPropagationBreaks(traces: AssembledTrace[]): void {
       }
     }
     if (!best) continue;
-    trace.findings.push({
-      kind: "propagation-break",
-      severity: "warn",
-      message: `context not propagated: ${best.key}=${best.value} continues ${best.span.service} › ${best.span.name}`,
+    const list = out.get(best.trace) ?? [];
+    out.set(best.trace, list);
+    list.push({
       services: [best.span.service, root.service],
       key: best.key,
       value: best.value,
-      linkedTraceId: best.trace.traceId,
+      downstreamTraceId: trace.traceId,
       spanIds: [best.span.spanId, root.spanId],
     });
   }
+  return out;
 }
+
+export const propagationBreakAnalyzer: Analyzer = {
+  kind: "propagation-break",
+  scope: "input",
+  run(traces) {
+    const found = new Map<Trace, Finding[]>();
+    const detected = unrepaired(traces);
+    for (const t of traces) {
+      const list = [
+        ...(t.contextBreaks ?? []).map((b) => finding(b, true)),
+        ...(detected.get(t) ?? []).map((b) => finding(b, false)),
+      ];
+      if (list.length > 0) found.set(t, list);
+    }
+    return found;
+  },
+};

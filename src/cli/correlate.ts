@@ -1,6 +1,5 @@
 // `agtrace correlate`: runs the pipeline and prints; returns the exit code (DESIGN.md "Exit codes").
-import { analyzeTrace } from "../analyze/findings.js";
-import { findPropagationBreaks } from "../analyze/propagation.js";
+import { analyze } from "../analyze/index.js";
 import { Correlator, type JoinOutcome } from "../correlate/index.js";
 import { ingest } from "../ingest/index.js";
 import type { Finding, LogRecord } from "../model.js";
@@ -81,11 +80,9 @@ export async function runCorrelate(
     problem: (p) => reporter.report(p),
   });
   reporter.flush();
-  const { traces, unmatched, join } = correlator.finish({ tree: !summaryOnly });
-  if (!summaryOnly) {
-    for (const t of traces) analyzeTrace(t);
-    findPropagationBreaks(traces);
-  }
+  const correlated = correlator.finish({ tree: !summaryOnly });
+  const { unmatched, join } = correlated;
+  const traces = summaryOnly ? correlated.traces : analyze(correlated.traces);
   const selection = selectionOf(opts);
   const shown = selectTraces(traces, selection);
 

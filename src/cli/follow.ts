@@ -2,7 +2,7 @@
 // and on end of input or Ctrl-C the summary of what was seen.
 import { once } from "node:events";
 import { setFlagsFromString } from "node:v8";
-import { analyzeTrace } from "../analyze/findings.js";
+import { analyze } from "../analyze/index.js";
 import { type LiveEvent, LiveCorrelator } from "../correlate/live.js";
 import type { DecodeOptions } from "../decode/index.js";
 import { ingest } from "../ingest/index.js";
@@ -91,16 +91,18 @@ export async function runFollow(
   const ready = (): Promise<void> | undefined =>
     io.stdout.writableNeedDrain ? once(io.stdout, "drain").then(() => undefined) : undefined;
   const emit = (events: LiveEvent[]): void => {
+    // Traces finished together are analyzed together (findings across traces relate only those).
+    const analyzed = analyze(events.flatMap((e) => (e.kind === "trace" ? [e.trace] : [])));
+    let next = 0;
     for (const e of events) {
       if (e.kind === "trace") {
-        const t = e.trace;
+        const t = analyzed[next++]!;
         if (e.forced && !warnedFull) {
           warnedFull = true;
           io.stderr.write(
             `agtrace: more than ${opts.maxOpen} traces open at once: finishing the oldest early (--max-open)\n`,
           );
         }
-        analyzeTrace(t);
         if (!matches(t, selection)) {
           live.ignoreLate(t.traceId);
           continue;

@@ -300,5 +300,5 @@ function describeJoin(trace: AssembledTrace, join: JoinOutcome, attached: boolea
   trace.correlation = entry.explicit ? "mixed" : "heuristic";
   trace.joinKeys = entry.joinKeys;
   trace.join = { joined: entry.joined, rejected: entry.rejected };
-  trace.findings.push(...entry.breaks);
+  if (entry.breaks.length > 0) trace.contextBreaks = entry.breaks;
 }

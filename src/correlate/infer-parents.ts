@@ -13,18 +13,17 @@ export interface CallModel {
   announces: Map<string, Map<string, [number, number]>>;
   /** service → share of its spans that opened the service's work in a trace (the base rate for `entries`). */
   entryRates: Map<string, number>;
+  /** Message → template, computed once per message (one log statement, many records). */
+  templates: Map<string, string>;
 }
 
 /** A message with its variable parts (numbers, ids, quoted values) masked, so lines of one log statement compare equal. */
-const templates = new Map<string, string>();
-
-export function template(message: string): string {
-  // Lines repeat (one log statement, many records): compute each template once.
-  let t = templates.get(message);
+function template(model: CallModel, message: string): string {
+  let t = model.templates.get(message);
   if (t === undefined) {
     t = maskVariables(message);
-    if (templates.size > 100_000) templates.clear();
-    templates.set(message, t);
+    if (model.templates.size > 100_000) model.templates.clear();
+    model.templates.set(message, t);
   }
   return t;
 }
@@ -95,13 +94,19 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
     entries: new Map(),
     announces: new Map(),
     entryRates: new Map(),
+    templates: new Map(),
   };
   const timelines = sample(sets).map(timeline);
   // Pass 1: which first lines open a service's work (the first span of a service that is not the trace's first).
   for (const spans of timelines) {
     const seen = new Set<string>();
     for (const s of spans) {
-      count(model.entries, s.service, template(s.name), seen.size > 0 && !seen.has(s.service));
+      count(
+        model.entries,
+        s.service,
+        template(model, s.name),
+        seen.size > 0 && !seen.has(s.service),
+      );
       seen.add(s.service);
     }
   }
@@ -137,7 +142,12 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
       while (k < starts.length && starts[k]!.at <= e.at) k++;
       const next = starts[k];
       if (next)
-        count(model.announces, e.p.service, template(e.r.message), next.p.service !== e.p.service);
+        count(
+          model.announces,
+          e.p.service,
+          template(model, e.r.message),
+          next.p.service !== e.p.service,
+        );
     }
   }
   return model;
@@ -145,7 +155,7 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
 
 /** Whether a line of this template is usually followed by work starting in another service. */
 function announcesCall(model: CallModel, service: string, message: string): boolean {
-  const c = model.announces.get(service)?.get(template(message));
+  const c = model.announces.get(service)?.get(template(model, message));
   return c !== undefined && c[1] >= 3 && c[0] / c[1] >= 0.6;
 }
 
@@ -186,7 +196,7 @@ function likelyCallers(model: CallModel, callee: string): Set<string> {
  * service's work in a trace clearly more often than the service's lines do on average.
  */
 function isEntryLike(model: CallModel, s: SpanDraft): boolean {
-  const c = model.entries.get(s.service)?.get(template(s.name));
+  const c = model.entries.get(s.service)?.get(template(model, s.name));
   if (!c || c[0] < 2) return false;
   return c[0] / c[1] >= 1.5 * (model.entryRates.get(s.service) ?? 1);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeTrace } from "../../src/analyze/findings.js";
+import { analyze } from "../../src/analyze/index.js";
 import { Correlator } from "../../src/correlate/index.js";
 import type { LogRecord } from "../../src/model.js";
 
@@ -23,12 +23,11 @@ function log(ms: number, fields: Partial<LogRecord> = {}): LogRecord {
 function trace(records: LogRecord[]) {
   const c = new Correlator();
   for (const r of records) c.add(r);
-  const [t] = c.finish().traces;
-  analyzeTrace(t!);
+  const [t] = analyze(c.finish().traces);
   return t!;
 }
 
-describe("analyzeTrace", () => {
+describe("analyze: first error and orphans", () => {
   it("points at the earliest error line, with its span and file:line", () => {
     const b = { source: "b.log", service: "b", spanId: "2".repeat(16), level: "error" as const };
     const t = trace([

@@ -512,7 +512,7 @@ describe("Correlator: explicit traces and the join", () => {
     expect(t.traceId).toBe(T1);
     expect(t.services.sort()).toEqual(["billing", "checkout"]);
     expect(t.correlation).toBe("mixed");
-    const brk = t.findings.find((f) => f.kind === "propagation-break" && f.linkedTraceId === T2);
+    const brk = t.contextBreaks?.find((b) => b.downstreamTraceId === T2);
     expect(brk).toMatchObject({
       services: ["checkout", "billing"],
       key: "order_id",
@@ -537,9 +537,7 @@ describe("Correlator: explicit traces and the join", () => {
     expect(traces.map((t) => t.traceId).sort()).toEqual([T1, T2]);
     for (const t of traces) {
       expect(t.correlation).toBe("ids");
-      expect(t.findings.filter((f) => f.kind === "propagation-break" && f.linkedTraceId)).toEqual(
-        [],
-      );
+      expect(t.contextBreaks).toBeUndefined();
     }
   });
 
@@ -885,8 +883,7 @@ describe("Correlator: a chain of broken propagation", () => {
     const { traces } = correlate(r.sorted());
     expect(traces.map((t) => t.traceId)).toEqual([T1]);
     expect(traces[0]!.services.sort()).toEqual(["a", "b", "c"]);
-    const breaks = traces[0]!.findings.filter((f) => f.kind === "propagation-break");
-    expect(breaks.map((f) => f.services)).toEqual([
+    expect(traces[0]!.contextBreaks?.map((b) => b.services)).toEqual([
       ["a", "b"],
       ["b", "c"],
     ]);
@@ -920,8 +917,6 @@ describe("Correlator: a batch consumer over several requests", () => {
     const { traces, join } = correlate(r.sorted());
     expect(join?.merges.size).toBe(0);
     expect(traces.map((t) => t.traceId).sort()).toEqual([...ids, BATCH].sort());
-    expect(traces.flatMap((t) => t.findings).filter((f) => f.kind === "propagation-break")).toEqual(
-      [],
-    );
+    expect(traces.flatMap((t) => t.contextBreaks ?? [])).toEqual([]);
   });
 });

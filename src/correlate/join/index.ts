@@ -1,6 +1,6 @@
 // The heuristic join: records that share a learned key value within the time window become one operation
 // (union-find over records); operations that also hold explicit traces join or repair those traces.
-import type { Finding, LogRecord } from "../../model.js";
+import type { ContextBreak, LogRecord } from "../../model.js";
 import type { Placement } from "../placement.js";
 import {
   buildClusters,
@@ -44,7 +44,7 @@ export interface TraceJoin {
   joinKeys: string[];
   joined: JoinedKey[];
   rejected: RejectedKey[];
-  breaks: Finding[];
+  breaks: ContextBreak[];
   /** Whether the trace also holds records placed by explicit ids. */
   explicit: boolean;
 }
@@ -244,7 +244,7 @@ interface Context {
   /** Per cluster, the last component that listed it. */
   stamp: Int32Array;
   /** Candidate folds of traces that lost their context, and the traces id-less records were placed in. */
-  folds: { from: string; into: string; finding: Finding; callerSpanId?: string }[];
+  folds: { from: string; into: string; brk: ContextBreak; callerSpanId?: string }[];
   placedInto: Set<string>;
   /** Per record placed in a trace: its trace and span (indexes in `ids`, -1 for none) and its key's cluster. */
   place: { trace: Int32Array; span: Int32Array; via: Int32Array; ids: string[] };
@@ -318,7 +318,7 @@ function resolve(members: Int32Array, component: number, ctx: Context, outcome: 
     for (const other of others) {
       if (fanIn || overlaps(other)) continue;
       folds.set(other, target);
-      ctx.folds.push({ from: other, into: target, ...breakFinding(other, ctx, clusters) });
+      ctx.folds.push({ from: other, into: target, ...contextBreak(other, target, ctx, clusters) });
     }
   }
   const into = (id: string): string => folds.get(id) ?? id;
@@ -386,7 +386,7 @@ function commitFolds(ctx: Context, outcome: JoinOutcome): void {
       f.from,
       f.callerSpanId ? { into: f.into, callerSpanId: f.callerSpanId } : { into: f.into },
     );
-    outcome.traces.get(f.into)?.breaks.push(f.finding);
+    outcome.traces.get(f.into)?.breaks.push(f.brk);
   }
   // A trace kept only for a fold that did not happen was not joined after all.
   for (const [id, entry] of outcome.traces) {
@@ -446,7 +446,7 @@ function servicesOfCluster(ctx: Context, c: number): string[] {
 function describe(
   ctx: Context,
   clusters: number[],
-  breaks: Finding[],
+  breaks: ContextBreak[],
   explicit: boolean,
 ): TraceJoin {
   const { cl, table } = ctx;
@@ -504,11 +504,13 @@ function reasonOf(ctx: Context, c: number): string {
   }
 }
 
-function breakFinding(
+/** How the downstream trace is linked to the component's upstream one: the key both hold. */
+function contextBreak(
   downstream: string,
+  upstream: string,
   ctx: Context,
   clusters: number[],
-): { finding: Finding; callerSpanId?: string } {
+): { brk: ContextBreak; callerSpanId?: string } {
   const { cl, table } = ctx;
   for (const c of clusters) {
     if (cl.rejected[c]) continue;
@@ -521,30 +523,18 @@ function breakFinding(
       else up = up < 0 ? k : up;
     }
     if (down < 0 || up < 0) continue;
-    const services = [table.serviceOf(up) ?? "?", table.serviceOf(down) ?? "?"];
-    const key = fieldOf(ctx, c);
-    const value = ctx.table.keyValue[cl.key[c]!]!;
-    const finding: Finding = {
-      kind: "propagation-break",
-      severity: "warn",
-      message: `context lost on ${key}=${value}: ${services[0]} → ${services[1]} started trace ${downstream.slice(0, 8)}…`,
-      services,
-      key,
-      value,
-      linkedTraceId: downstream,
+    const brk: ContextBreak = {
+      services: [table.serviceOf(up) ?? "?", table.serviceOf(down) ?? "?"],
+      key: fieldOf(ctx, c),
+      value: ctx.table.keyValue[cl.key[c]!]!,
+      downstreamTraceId: downstream,
       records: [table.originOf(up), table.originOf(down)],
     };
     const fromSpan = table.spanIdOf(up);
     const toSpan = table.spanIdOf(down);
-    if (fromSpan && toSpan) finding.spanIds = [fromSpan, toSpan];
-    return fromSpan ? { finding, callerSpanId: fromSpan } : { finding };
+    if (fromSpan && toSpan) brk.spanIds = [fromSpan, toSpan];
+    return fromSpan ? { brk, callerSpanId: fromSpan } : { brk };
   }
-  return {
-    finding: {
-      kind: "propagation-break",
-      severity: "warn",
-      message: `context lost: trace ${downstream.slice(0, 8)}… continues this one`,
-      linkedTraceId: downstream,
-    },
-  };
+  const first = (id: string): string => ctx.servicesOf(id).values().next().value ?? "?";
+  return { brk: { services: [first(upstream), first(downstream)], downstreamTraceId: downstream } };
 }
