@@ -18,6 +18,7 @@ import {
   EXIT_FAIL_ON,
   EXIT_OK,
   EXIT_USAGE,
+  correlateSettingsOf,
   type Io,
   outputWidth,
   type Reporter,
@@ -58,25 +59,28 @@ export async function runFollow(
     );
     return EXIT_USAGE;
   }
-  const heuristic =
-    opts.join === "heuristic" || opts.join === "off"
-      ? `--join ${opts.join}`
+  const wholeInput =
+    opts.join === "off"
+      ? "--join off"
       : opts.attachByTime
         ? "--attach-by-time"
         : opts.explain
           ? "--explain"
           : undefined;
-  if (heuristic) {
+  if (wholeInput) {
     io.stderr.write(
-      `agtrace: ${heuristic} needs the whole input; --follow groups by trace ids as records arrive\n`,
+      `agtrace: ${wholeInput} needs the whole input; --follow prints each operation as it completes\n`,
     );
     return EXIT_USAGE;
   }
+  const join = opts.join === "off" ? "ids" : opts.join;
   boundHeapGrowth(io.env);
   const style = makeStyle(useColor(opts, io));
   const width = outputWidth(opts, io);
   const selection = selectionOf(opts);
   const live = new LiveCorrelator({
+    ...correlateSettingsOf(opts),
+    join,
     idleMs: opts.idle,
     maxWaitMs: opts.maxWait,
     maxOpen: opts.maxOpen,
@@ -113,7 +117,10 @@ export async function runFollow(
         if (opts.format === "ndjson") print(`${JSON.stringify(traceJson(t))}\n`);
         else if (!opts.summary)
           print(`${renderTrace(t, { width, style, records: opts.records })}\n\n`);
-      } else print(continuation(e.traceId, e.records));
+      } else if (e.kind === "continuation") print(continuation(e.traceId, e.records));
+      // Records in no trace: in the ndjson stream, so every record comes out once; counted in text.
+      else if (opts.format === "ndjson")
+        print(`${JSON.stringify({ unmatched: true, records: e.records.map(recordJson) })}\n`);
     }
   };
   const continuation = (traceId: string, records: LogRecord[]): string => {
@@ -166,7 +173,7 @@ export async function runFollow(
   const note = stats && skippedNote(stats);
   if (note) io.stderr.write(`${note}\n`);
   if (live.unmatched > 0 && opts.format !== "ndjson") {
-    io.stderr.write(`agtrace: ${live.unmatched} records without trace ids were not shown\n`);
+    io.stderr.write(`agtrace: ${live.unmatched} records in no trace were not shown\n`);
   }
   if (reporter.fatal) return EXIT_USAGE;
   return opts.failOn === "error" && failed ? EXIT_FAIL_ON : EXIT_OK;

@@ -7,8 +7,15 @@ import { KeyTable } from "./join/key-table.js";
 import { TraceCore } from "./core.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { applyPlacement, type Placement } from "./placement.js";
+import {
+  buildersOf,
+  describeJoin,
+  foldTraces,
+  hangUnderCallers,
+  servicesOfTraces,
+} from "./joined.js";
+import { SpanKeyNotes } from "./key-notes.js";
 import { ServiceNamer } from "./service-name.js";
-import type { SpanBuilder, SpanSet } from "./spans.js";
 
 export type { AssembledTrace } from "./assemble.js";
 export type { JoinOutcome } from "./join/index.js";
@@ -46,8 +53,7 @@ export class Correlator {
   /** Candidate join keys of every record that has some, interned as they arrive. */
   readonly #keys: KeyTable;
   readonly #off: LogRecord[] = [];
-  /** Per explicit trace: the spans whose keys were noted last, and the keys noted for each. */
-  readonly #notedSpans = new Map<string, { spanId: string | undefined; keys: string[] }[]>();
+  readonly #notes = new SpanKeyNotes();
   readonly #keepRecords: boolean;
 
   constructor(settings: CorrelateSettings = {}) {
@@ -81,39 +87,11 @@ export class Correlator {
   #noteKeys(record: LogRecord, named: boolean, byIds: boolean): void {
     if (!record.keys) return;
     const traced = byIds && record.traceId !== undefined;
-    if (traced && !record.span && this.#repeatsSpan(record, record.keys)) return;
+    if (traced && !record.span && this.#notes.repeats(record.traceId!, record)) return;
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
     // named late (its service is not known yet), nor one whose trace id the Datadog merge may rewrite.
     const slim = !this.#keepRecords && named && traced && record.spanId !== undefined;
     this.#keys.add(record, !slim);
-  }
-
-  /**
-   * Whether a record of an explicit trace only repeats keys (field and value) already noted for its
-   * span: such lines add nothing to what links the trace, and skipping them spares most of the join's
-   * work on logs that have trace ids.
-   */
-  #repeatsSpan(record: LogRecord, keys: readonly string[]): boolean {
-    let spans = this.#notedSpans.get(record.traceId!);
-    if (!spans) {
-      spans = [];
-      this.#notedSpans.set(record.traceId!, spans);
-    }
-    let noted: { spanId: string | undefined; keys: string[] } | undefined;
-    for (const n of spans) if (n.spanId === record.spanId) noted = n;
-    if (!noted) {
-      // The trace's spans that log keys at the same time (a caller waiting on its callees) are few.
-      if (spans.length === MAX_NOTED_SPANS) spans.shift();
-      spans.push({ spanId: record.spanId, keys: [...keys] });
-      return false;
-    }
-    let repeats = true;
-    for (let i = 0; i < keys.length; i += 2) {
-      if (hasPair(noted.keys, keys[i]!, keys[i + 1]!)) continue;
-      repeats = false;
-      if (noted.keys.length < MAX_NOTED) noted.keys.push(keys[i]!, keys[i + 1]!);
-    }
-    return repeats;
   }
 
   /** Each record that named no service, in its named form: its source's service. */
@@ -196,15 +174,10 @@ export class Correlator {
         return trace;
       });
     }
-    if (join) for (const t of traces) describeJoin(t, join, attached);
+    if (join) for (const t of traces) describeJoin(t, join.traces.get(t.traceId), attached);
     return { traces, unmatched, join };
   }
 }
-
-/** Keys remembered per span to tell repeats (field/value pairs, flat); beyond, lines are noted anyway. */
-const MAX_NOTED = 32;
-/** Spans per trace whose keys are remembered (the latest ones). */
-const MAX_NOTED_SPANS = 8;
 
 /**
  * Records in input order: by source as first seen, then by line (a record held back for its stack trace
@@ -214,91 +187,4 @@ function inInputOrder(records: LogRecord[]): LogRecord[] {
   const rank = new Map<string, number>();
   for (const r of records) if (!rank.has(r.source)) rank.set(r.source, rank.size);
   return records.sort((a, b) => rank.get(a.source)! - rank.get(b.source)! || a.line - b.line);
-}
-
-function hasPair(pairs: string[], field: string, value: string): boolean {
-  for (let i = 0; i < pairs.length; i += 2)
-    if (pairs[i] === field && pairs[i + 1] === value) return true;
-  return false;
-}
-
-function servicesOfTraces(core: TraceCore): (traceId: string) => Set<string> {
-  const cache = new Map<string, Set<string>>();
-  return (traceId) => {
-    let set = cache.get(traceId);
-    if (!set) {
-      set = core.builderIfOpen(traceId)?.services() ?? new Set<string>();
-      cache.set(traceId, set);
-    }
-    return set;
-  };
-}
-
-function buildersOf(core: TraceCore): Map<string, SpanBuilder> {
-  return new Map([...core.open()].map(([id, t]) => [id, t.builder]));
-}
-
-/**
- * Folds the traces the join merged into their upstream one. Returns, per receiving trace, the spans of
- * the folded traces and the caller each root of them is to hang under.
- */
-function foldTraces(join: JoinOutcome, core: TraceCore): Map<string, Map<string, string>> {
-  // A trace folded into one that was itself folded (two components, one shared trace) ends in the last.
-  const finalOf = (id: string): string => {
-    let cur = id;
-    for (let hops = 0; hops < 64; hops++) {
-      const next = join.merges.get(cur)?.into;
-      if (next === undefined) break;
-      cur = next;
-    }
-    return cur;
-  };
-  const callers = new Map<string, Map<string, string>>();
-  for (const [from, { callerSpanId }] of join.merges) {
-    const into = finalOf(from);
-    const folded = core.builderIfOpen(from);
-    if (!folded || !core.builderIfOpen(into) || into === from) continue;
-    const spans = callers.get(into) ?? new Map<string, string>();
-    callers.set(into, spans);
-    if (callerSpanId) for (const spanId of folded.spans.keys()) spans.set(spanId, callerSpanId);
-    core.merge(from, into);
-  }
-  for (const [id, entry] of join.traces) {
-    const into = finalOf(id);
-    if (into === id) continue;
-    const target = join.traces.get(into);
-    if (target) {
-      target.joinKeys = [...new Set([...target.joinKeys, ...entry.joinKeys])];
-      target.breaks.push(...entry.breaks);
-    } else join.traces.set(into, entry);
-    join.traces.delete(id);
-  }
-  return callers;
-}
-
-/** A folded trace's root spans hang under the upstream span that shares their key (an inferred edge). */
-function hangUnderCallers(set: SpanSet, callers: Map<string, string> | undefined): void {
-  if (!callers) return;
-  for (const [spanId, caller] of callers) {
-    const span = set.spans.get(spanId);
-    if (!span || span.parentSpanId || !set.spans.has(caller)) continue;
-    span.parentSpanId = caller;
-    span.parentInferred = true;
-  }
-}
-
-/** How a trace was put together: `heuristic`, `mixed`, or (untouched) `ids`. */
-function describeJoin(trace: AssembledTrace, join: JoinOutcome, attached: boolean): void {
-  const entry = join.traces.get(trace.traceId);
-  const byTime =
-    attached &&
-    [...trace.records, ...trace.spans.flatMap((s) => s.records)].some((r) => r.idSource === "time");
-  if (!entry) {
-    if (byTime) trace.correlation = "mixed";
-    return;
-  }
-  trace.correlation = entry.explicit ? "mixed" : "heuristic";
-  trace.joinKeys = entry.joinKeys;
-  trace.join = { joined: entry.joined, rejected: entry.rejected };
-  if (entry.breaks.length > 0) trace.contextBreaks = entry.breaks;
 }

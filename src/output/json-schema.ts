@@ -123,8 +123,14 @@ export const continuationSchema = z.looseObject({
   records: z.array(recordSchema),
 });
 
-/** One line of `--format ndjson`: a trace object, or (with `--follow`) a continuation. */
-export const ndjsonLineSchema = z.union([continuationSchema, traceSchema]);
+/** `--follow --format ndjson`: records that no trace took (each record comes out once). */
+export const unmatchedLineSchema = z.looseObject({
+  unmatched: z.literal(true),
+  records: z.array(recordSchema),
+});
+
+/** One line of `--format ndjson`: a trace object, or (with `--follow`) a continuation or unmatched records. */
+export const ndjsonLineSchema = z.union([continuationSchema, unmatchedLineSchema, traceSchema]);
 
 /**
  * The schemas accept keys they do not name; the types the renderer is checked against do not: a
@@ -151,4 +157,5 @@ export type JsonDocument = Omit<Closed<z.infer<typeof documentSchema>>, "traces"
   findings: JsonFinding[];
 };
 export type JsonContinuation = Closed<z.infer<typeof continuationSchema>>;
-export type JsonNdjsonLine = JsonTrace | JsonContinuation;
+export type JsonUnmatchedLine = Closed<z.infer<typeof unmatchedLineSchema>>;
+export type JsonNdjsonLine = JsonTrace | JsonContinuation | JsonUnmatchedLine;

@@ -15,7 +15,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runCorrelate } from "../../src/cli/correlate.js";
 import type { JsonDocument, JsonRecord } from "../../src/output/json-schema.js";
-import { isContinuation, parseDocument, parseNdjson } from "../helpers/json-doc.js";
+import { isContinuation, isUnmatched, parseDocument, parseNdjson } from "../helpers/json-doc.js";
 
 // ─── pools: small, so that lines share traces, spans, runs and business ids ──────────────────────
 
@@ -619,6 +619,8 @@ function followView(stdout: string): Map<string, TraceView> {
   const records = new Map<string, string[]>();
   const spans = new Map<string, Set<string>>();
   for (const line of parseNdjson(stdout)) {
+    // Records in no trace are not part of the traces compared.
+    if (isUnmatched(line)) continue;
     const list = records.get(line.traceId) ?? [];
     const ids = spans.get(line.traceId) ?? new Set<string>();
     if (isContinuation(line)) {

@@ -82,14 +82,17 @@ describe("LiveCorrelator", () => {
     expect(c.openCount).toBe(0);
   });
 
-  it("counts records without any id and keeps none of them", () => {
-    const c = live();
-    const r = rec(A);
-    delete r.traceId;
-    delete r.spanId;
-    c.add(r, 0);
-    expect(c.unmatched).toBe(1);
-    expect(c.flush(0)).toEqual([]);
+  it("hands out a record without any id, once, as unmatched", () => {
+    for (const join of ["ids", "auto", "heuristic"] as const) {
+      const c = live({ join });
+      const r = rec(A);
+      delete r.traceId;
+      delete r.spanId;
+      c.add(r, 0);
+      expect(c.flush(0)).toEqual([{ kind: "unmatched", records: [r] }]);
+      expect(c.unmatched).toBe(1);
+      expect(c.flush(1)).toEqual([]);
+    }
   });
 
   it("flush finishes every open trace and hands out pending late records", () => {

@@ -80,3 +80,9 @@ export function isContinuation(
 ): line is Extract<JsonNdjsonLine, { continuation: true }> {
   return "continuation" in line && line.continuation === true;
 }
+
+export function isUnmatched(
+  line: JsonNdjsonLine,
+): line is Extract<JsonNdjsonLine, { unmatched: true }> {
+  return "unmatched" in line && line.unmatched === true;
+}

@@ -1,0 +1,54 @@
+// Which business keys each span of an explicit trace has already shown the join, so lines that only
+// repeat them are left out: they add nothing to what links the trace, and skipping them spares most of
+// the join's work on logs that have trace ids.
+import type { LogRecord } from "../model.js";
+
+/** Keys remembered per span to tell repeats (field/value pairs, flat); beyond, lines are noted anyway. */
+const MAX_NOTED = 32;
+/** Spans per trace whose keys are remembered (the latest ones). */
+const MAX_NOTED_SPANS = 8;
+
+interface Noted {
+  spanId: string | undefined;
+  keys: string[];
+}
+
+function hasPair(pairs: string[], field: string, value: string): boolean {
+  for (let i = 0; i < pairs.length; i += 2)
+    if (pairs[i] === field && pairs[i + 1] === value) return true;
+  return false;
+}
+
+export class SpanKeyNotes {
+  readonly #byTrace = new Map<string, Noted[]>();
+
+  /** Whether the record (of trace `traceId`) only repeats keys already noted for its span; notes new ones. */
+  repeats(traceId: string, record: LogRecord): boolean {
+    const keys = record.keys ?? [];
+    let spans = this.#byTrace.get(traceId);
+    if (!spans) {
+      spans = [];
+      this.#byTrace.set(traceId, spans);
+    }
+    let noted: Noted | undefined;
+    for (const n of spans) if (n.spanId === record.spanId) noted = n;
+    if (!noted) {
+      // The trace's spans that log keys at the same time (a caller waiting on its callees) are few.
+      if (spans.length === MAX_NOTED_SPANS) spans.shift();
+      spans.push({ spanId: record.spanId, keys: [...keys] });
+      return false;
+    }
+    let repeats = true;
+    for (let i = 0; i < keys.length; i += 2) {
+      if (hasPair(noted.keys, keys[i]!, keys[i + 1]!)) continue;
+      repeats = false;
+      if (noted.keys.length < MAX_NOTED) noted.keys.push(keys[i]!, keys[i + 1]!);
+    }
+    return repeats;
+  }
+
+  /** Forgets a finished trace. */
+  forget(traceId: string): void {
+    this.#byTrace.delete(traceId);
+  }
+}
