@@ -9,8 +9,8 @@ export function at(ms: number): Instant {
   return { ms: EPOCH + ms, ns: 0, digits: 3 };
 }
 
-/** What a test says of a record: any of its fields, with the time as `at` (ms after EPOCH). */
-export type Spec = Partial<Omit<RecordDraft, "time">> & { at?: number };
+/** What a test says of a record: any of its fields, with the time as `at` (ms after EPOCH) or `time`. */
+export type Spec = Partial<RecordDraft> & { at?: number };
 
 let lines = 0;
 
