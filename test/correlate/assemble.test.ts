@@ -86,6 +86,24 @@ describe("assembleTrace", () => {
     expect(assembleTrace({ traceId: T1, spans: new Map(), loose: [] }).name).toBe(T1);
   });
 
+  // BUG (src/correlate/assemble.ts `assembleTrace`, `name`): a trace without spans is named by its first
+  // record's message cut at 60 characters, not by its first line as spans are named (spans.ts
+  // `firstLine`). An error record with a joined stack trace names the trace "boom failed\nTraceback …",
+  // which the timeline header and the summary table print with the traceback in it.
+  it.fails("names a trace without spans by the first line of its first record", () => {
+    const t = assembleTrace(
+      setOf([
+        rec({
+          traceId: T1,
+          at: 0,
+          level: "error",
+          message: "boom failed\nTraceback (most recent call last):",
+        }),
+      ]),
+    );
+    expect(t.name).toBe("boom failed");
+  });
+
   it("counts error lines per span, a failed span without error lines once, and loose error lines", () => {
     const [a, b, c] = [sid(0), sid(1), sid(2)];
     const set = setOf([
