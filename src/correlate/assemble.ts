@@ -2,7 +2,7 @@
 import type { Instant, LogRecord, Span, Trace } from "../model.js";
 import { LEVEL_RANK } from "../model.js";
 import { compareInstants, maxInstant, minInstant } from "../util/instant.js";
-import type { SpanDraft, SpanSet } from "./spans.js";
+import { firstLine, type SpanDraft, type SpanSet } from "./spans.js";
 
 function traceWindow(set: SpanSet): { start: Instant; end: Instant } | undefined {
   let start: Instant | undefined;
@@ -108,7 +108,7 @@ export function assembleTrace(set: SpanSet): AssembledTrace {
   return {
     traceId: set.traceId,
     correlation: "ids",
-    name: root?.name || records[0]?.message.slice(0, 60) || set.traceId,
+    name: root?.name || firstLine(records[0]?.message ?? "") || set.traceId,
     services,
     start: window.start,
     end: window.end,

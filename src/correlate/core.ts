@@ -94,11 +94,19 @@ export class TraceCore {
     return run === undefined ? undefined : this.traceOfId(run);
   }
 
-  /** The trace a trace id ended in, after merges. */
+  /** The trace a trace id ended in, after merges (a lower-64 id: where its 128-bit trace ended). */
   traceOfId(traceId: string): string {
+    let id = this.#followAliases(traceId);
+    if (id.startsWith(ZERO_HIGH)) {
+      const full = this.#fullByLow.get(id.slice(16));
+      if (full !== undefined) id = this.#followAliases(full);
+    }
+    return id;
+  }
+
+  #followAliases(traceId: string): string {
     let id = traceId;
     for (let next = this.#alias.get(id); next !== undefined; next = this.#alias.get(id)) id = next;
-    if (id.startsWith(ZERO_HIGH)) return this.#fullByLow.get(id.slice(16)) ?? id;
     return id;
   }
 
@@ -153,6 +161,8 @@ export class TraceCore {
     if (this.#last !== undefined && this.#lastId === id) return this.#last;
     let t = this.#open.get(id);
     if (!t) {
+      // An id open again (a late record after its trace was merged and taken) is no alias any more.
+      this.#alias.delete(id);
       t = {
         builder: new SpanBuilder(id, this.#keepRecords),
         firstSeen: now,
@@ -214,6 +224,19 @@ export class TraceCore {
       const ownWins = !this.#runTraces.has(own) && this.#runTraces.has(parent);
       id = ownWins ? own : parent;
       this.merge(ownWins ? parent : own, id);
+    } else if (
+      own !== undefined &&
+      parent === undefined &&
+      parentSpanId &&
+      this.#runTraces.has(own)
+    ) {
+      // The top run so far names its parent: the trace of runs is keyed by that new top.
+      id = parentSpanId.padStart(32, "0");
+      if (!this.#open.has(id)) {
+        this.#traceAt(id, this.#open.get(own)!.firstSeen);
+        this.#runTraces.add(id);
+      }
+      this.merge(own, id);
     } else id = parent ?? own ?? (parentSpanId ?? spanId)!.padStart(32, "0");
     if (!this.#open.has(id)) {
       this.#traceAt(id, now);

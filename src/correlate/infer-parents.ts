@@ -17,18 +17,19 @@ export interface CallModel {
   templates: Map<string, string>;
 }
 
-/** A message with its variable parts (numbers, ids, quoted values) masked, so lines of one log statement compare equal. */
+/** A message's template (`messageTemplate`), computed once per message. */
 function template(model: CallModel, message: string): string {
   let t = model.templates.get(message);
   if (t === undefined) {
-    t = maskVariables(message);
+    t = messageTemplate(message);
     if (model.templates.size > 100_000) model.templates.clear();
     model.templates.set(message, t);
   }
   return t;
 }
 
-function maskVariables(message: string): string {
+/** A message with its variable parts (numbers, ids, quoted values) masked: one log statement's lines compare equal. */
+export function messageTemplate(message: string): string {
   return message
     .slice(0, 80)
     .replace(/"[^"]*"|'[^']*'/g, "?")

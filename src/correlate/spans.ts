@@ -38,7 +38,8 @@ export interface SpanDraft extends Span {
 
 const NAME_LENGTH = 60;
 
-function firstLine(text: string): string {
+/** A message's first line, cut to a name's length. */
+export function firstLine(text: string): string {
   const nl = text.indexOf("\n");
   const line = nl < 0 ? text : text.slice(0, nl);
   return line.length > NAME_LENGTH ? `${line.slice(0, NAME_LENGTH - 1)}…` : line;

@@ -171,12 +171,7 @@ describe("TraceCore: run ids without a trace id", () => {
     expect(new Set(rs.map((r) => core.traceOf(r)))).toEqual(new Set([id]));
   });
 
-  // BUG (src/correlate/core.ts `#runs`): a trace of runs is keyed by the parent id of the first run
-  // record seen, and never re-keyed when that run's own parent turns up. Children first (leaf → mid,
-  // mid → top, top) the trace is keyed by RUN_MID, not by the top run as core.ts's header says ("runs
-  // form a trace rooted at the top run") and as the batch grouping did before TraceCore (union-find
-  // root). The output's trace id is then the id of an inner run.
-  it.fails("keys runs exported children first by their top run", () => {
+  it("keys runs exported children first by their top run", () => {
     const core = new TraceCore();
     const rs = [
       rec({ spanId: RUN_LEAF, parentSpanId: RUN_MID, at: 2 }),
@@ -263,30 +258,20 @@ describe("TraceCore: merge and take", () => {
     expect(openIds(core)).toEqual([T1]);
   });
 
-  // BUG (src/correlate/core.ts `traceOfId`): a lower-64 id is mapped to its 128-bit id after the alias
-  // chain is followed, and that id's own merges are not. Once T1 is merged into T2, traceOfId(T1) is T2
-  // but traceOfId(low(T1)) is still T1, and a lower-64 record of T1 arriving then reopens a trace T1
-  // beside T2 instead of joining T2 where T1's other records went. Merges of 128-bit traces inside the
-  // core happen when a record without trace id links spans of two traces (`#runs`); a lower-64 record of
-  // the merged trace placed before is then reported by `traceOf` (read by the join's KeyTable.settle) in
-  // the trace that no longer exists, while the builder holds it in the other.
-  it.fails(
-    "reports a lower-64 record where its trace went when a run record links two traces",
-    () => {
-      const core = new TraceCore();
-      core.add(rec({ traceId: T1, spanId: S1 }));
-      core.add(rec({ traceId: T2 }));
-      const lower = rec({ traceId: low(T2), spanId: S2 });
-      core.add(lower);
-      // A record without trace id whose span is in T2 and whose parent is in T1: T2 is folded into T1.
-      core.add(rec({ spanId: S2, parentSpanId: S1 }));
-      expect(openIds(core)).toEqual([T1]);
-      expect(recordsOf(core, T1)).toContain(lower);
-      expect(core.traceOf(lower)).toBe(T1);
-    },
-  );
+  it("reports a lower-64 record where its trace went when a run record links two traces", () => {
+    const core = new TraceCore();
+    core.add(rec({ traceId: T1, spanId: S1 }));
+    core.add(rec({ traceId: T2 }));
+    const lower = rec({ traceId: low(T2), spanId: S2 });
+    core.add(lower);
+    // A record without trace id whose span is in T2 and whose parent is in T1: T2 is folded into T1.
+    core.add(rec({ spanId: S2, parentSpanId: S1 }));
+    expect(openIds(core)).toEqual([T1]);
+    expect(recordsOf(core, T1)).toContain(lower);
+    expect(core.traceOf(lower)).toBe(T1);
+  });
 
-  it.fails("sends a lower-64 id to where its 128-bit trace was merged", () => {
+  it("sends a lower-64 id to where its 128-bit trace was merged", () => {
     const core = new TraceCore();
     core.add(rec({ traceId: T1, spanId: S1 }));
     core.add(rec({ traceId: T2, spanId: S2 }));
@@ -312,12 +297,7 @@ describe("TraceCore: merge and take", () => {
     expect(core.add(late)).toBe(S1.padStart(32, "0"));
   });
 
-  // BUG (src/correlate/core.ts `#runs` / `traceOf`): after a trace of runs keyed RUN_TOP is merged into
-  // T1 and T1 is taken, a late run record of RUN_TOP opens a new trace RUN_TOP (add returns RUN_TOP and
-  // the record is there), but the alias RUN_TOP → T1 is still followed: traceOf names the taken T1.
-  // (`#explicit` instead sends a late record of a merged id to the merge's target.) Latent today: only
-  // the batch path reads traceOf of run records, and it takes no trace before.
-  it.fails("traceOf names the trace a late run record reopened after its merge and take", () => {
+  it("traceOf names the trace a late run record reopened after its merge and take", () => {
     const core = new TraceCore();
     core.add(rec({ spanId: RUN_TOP }));
     core.add(rec({ traceId: T1, spanId: RUN_TOP }));

@@ -7,7 +7,7 @@ import {
   inferParents,
   learnCallModel,
   rootOf,
-  template,
+  messageTemplate as template,
 } from "../../src/correlate/infer-parents.js";
 import { type SpanSet, SpanBuilder } from "../../src/correlate/spans.js";
 import { facts, hex, rec } from "./records.js";
