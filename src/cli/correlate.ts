@@ -2,14 +2,9 @@
 import { analyze } from "../analyze/index.js";
 import { Correlator, type JoinOutcome } from "../correlate/index.js";
 import { ingest } from "../ingest/index.js";
-import type { Finding, LogRecord } from "../model.js";
-import { renderBySource } from "../output/by-source.js";
-import { renderJson, traceJson } from "../output/json.js";
+import type { Finding } from "../model.js";
+import { type BatchResult, OUTPUTS } from "../output/outputs.js";
 import { selectTraces } from "../output/select.js";
-import { makeStyle } from "../output/style.js";
-import { renderSummary, summaryRow } from "../output/summary.js";
-import { fit, sanitize } from "../output/text.js";
-import { renderTrace } from "../output/timeline.js";
 import { resolveInputs } from "../sources/resolve.js";
 import { runFollow } from "./follow.js";
 import {
@@ -19,21 +14,13 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   type Io,
-  outputWidth,
   problemReporter,
+  renderContextOf,
   selectionOf,
   skippedNote,
-  useColor,
   write,
 } from "./io.js";
 import { correlateSchema, describeIssues } from "./options.js";
-
-/** `agent-a.log 12, agent-b.log 3`: where the records in no trace are. */
-function perSource(records: LogRecord[]): string {
-  const counts = new Map<string, number>();
-  for (const r of records) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
-  return [...counts].map(([source, n]) => `${sanitize(source)} ${n}`).join(", ");
-}
 
 /** Fields the heuristic join turned down as a whole: findings about the input, for `--explain`. */
 function droppedFieldFindings(join: JoinOutcome | undefined): Finding[] {
@@ -86,53 +73,18 @@ export async function runCorrelate(
   const selection = selectionOf(opts);
   const shown = selectTraces(traces, selection);
 
-  if (opts.format === "ndjson") {
-    for (const t of shown) {
-      await write(io.stdout, `${JSON.stringify(traceJson(t, opts.explain))}\n`);
-    }
-  } else if (opts.format === "json") {
-    const { sources: n, lines, records, skipped } = stats;
-    const doc = renderJson(
-      shown,
-      unmatched,
-      { sources: n, lines, records, skipped, traces: traces.length },
-      opts.explain ? droppedFieldFindings(join) : [],
-      opts.explain,
-    );
-    for (const piece of doc) await write(io.stdout, piece);
-  } else {
-    const style = makeStyle(useColor(opts, io));
-    const width = outputWidth(opts, io);
-    // Trace by trace, so a long timeline is never one string in memory.
-    if (!opts.summary) {
-      const timeline = { width, style, records: opts.records, explain: opts.explain };
-      for (const t of shown) await write(io.stdout, `${renderTrace(t, timeline)}\n\n`);
-      if (opts.join === "off") {
-        for (const block of renderBySource(unmatched, width, style)) {
-          await write(io.stdout, `${block}\n\n`);
-        }
-      }
-      if (opts.explain) {
-        for (const f of droppedFieldFindings(join)) {
-          await write(io.stdout, `${style.chalk.dim(fit(sanitize(`∅ ${f.message}`), width))}\n`);
-        }
-      }
-    }
-    if (shown.length > 0) {
-      await write(io.stdout, `${renderSummary(shown.map(summaryRow), width, style)}\n\n`);
-    }
-    const filtered = traces.length - shown.length;
-    const tail = [
-      `${shown.length} trace${shown.length === 1 ? "" : "s"} shown${filtered > 0 ? ` (${filtered} filtered out)` : ""}`,
-      `${stats.records} records from ${stats.sources} source${stats.sources === 1 ? "" : "s"}`,
-      unmatched.length > 0 ? `${unmatched.length} records in no trace` : "",
-    ].filter(Boolean);
-    await write(io.stdout, `${style.chalk.dim(fit(tail.join(" · "), width))}\n`);
-    if (unmatched.length > 0) {
-      const where = `  in no trace, by source: ${perSource(unmatched)} (all in --format json)`;
-      await write(io.stdout, `${style.chalk.dim(fit(where, width))}\n`);
-    }
-  }
+  const { sources: n, lines, records, skipped } = stats;
+  const result: BatchResult = {
+    shown,
+    total: traces.length,
+    unmatched,
+    stats: { sources: n, lines, records, skipped, traces: traces.length },
+    findings: opts.explain ? droppedFieldFindings(join) : [],
+    bySource: opts.join === "off",
+  };
+  // Piece by piece, so a long result is never one string in memory.
+  for (const piece of OUTPUTS[opts.format].batch(result, renderContextOf(opts, io)))
+    await write(io.stdout, piece);
   const note = skippedNote(stats);
   if (note) io.stderr.write(`${note}\n`);
 

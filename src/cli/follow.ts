@@ -6,13 +6,9 @@ import { analyze } from "../analyze/index.js";
 import { type LiveEvent, LiveCorrelator } from "../correlate/live.js";
 import type { DecodeOptions } from "../decode/index.js";
 import { ingest } from "../ingest/index.js";
-import type { LogRecord } from "../model.js";
-import { recordJson, traceJson } from "../output/json.js";
+import { OUTPUTS } from "../output/outputs.js";
 import { matches } from "../output/select.js";
-import { makeStyle } from "../output/style.js";
-import { renderSummary, type SummaryRow, summaryRow } from "../output/summary.js";
-import { fit, sanitize } from "../output/text.js";
-import { recordLine, renderTrace } from "../output/timeline.js";
+import { type SummaryRow, summaryRow } from "../output/summary.js";
 import type { SourceSpec } from "../sources/resolve.js";
 import {
   EXIT_FAIL_ON,
@@ -20,11 +16,10 @@ import {
   EXIT_USAGE,
   correlateSettingsOf,
   type Io,
-  outputWidth,
+  renderContextOf,
   type Reporter,
   selectionOf,
   skippedNote,
-  useColor,
 } from "./io.js";
 import type { CorrelateOptions } from "./options.js";
 
@@ -53,7 +48,8 @@ export async function runFollow(
   io: Io,
   reporter: Reporter,
 ): Promise<number> {
-  if (opts.format === "json") {
+  const render = OUTPUTS[opts.format].live;
+  if (!render) {
     io.stderr.write(
       "agtrace: --follow prints each trace as it completes: use --format text or ndjson\n",
     );
@@ -75,8 +71,7 @@ export async function runFollow(
   }
   const join = opts.join === "off" ? "ids" : opts.join;
   boundHeapGrowth(io.env);
-  const style = makeStyle(useColor(opts, io));
-  const width = outputWidth(opts, io);
+  const ctx = renderContextOf(opts, io);
   const selection = selectionOf(opts);
   const live = new LiveCorrelator({
     ...correlateSettingsOf(opts),
@@ -114,29 +109,10 @@ export async function runFollow(
         if (t.status === "error") failed = true;
         seen.push(summaryRow(t));
         if (seen.length > SUMMARY_ROWS) seen.shift();
-        if (opts.format === "ndjson") print(`${JSON.stringify(traceJson(t))}\n`);
-        else if (!opts.summary)
-          print(`${renderTrace(t, { width, style, records: opts.records })}\n\n`);
-      } else if (e.kind === "continuation") print(continuation(e.traceId, e.records));
-      // Records in no trace: in the ndjson stream, so every record comes out once; counted in text.
-      else if (opts.format === "ndjson")
-        print(`${JSON.stringify({ unmatched: true, records: e.records.map(recordJson) })}\n`);
+        print(render.trace(t, ctx));
+      } else if (e.kind === "continuation") print(render.continuation(e.traceId, e.records, ctx));
+      else print(render.unmatched(e.records, ctx));
     }
-  };
-  const continuation = (traceId: string, records: LogRecord[]): string => {
-    if (opts.format === "ndjson") {
-      return `${JSON.stringify({ traceId, continuation: true, records: records.map(recordJson) })}\n`;
-    }
-    const head = style.chalk.dim(
-      fit(
-        `↳ trace ${traceId.slice(0, 8)}: ${records.length} more record${records.length === 1 ? "" : "s"} after it was printed`,
-        width,
-      ),
-    );
-    const lines = records.map((r) =>
-      recordLine(r, `  ${sanitize(r.service ?? "")} `, width, style),
-    );
-    return `${[head, ...lines].join("\n")}\n\n`;
   };
 
   const stop = new AbortController();
@@ -167,7 +143,7 @@ export async function runFollow(
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   emit(live.flush(Date.now()));
-  if (opts.format !== "ndjson" && seen.length > 0) print(`${renderSummary(seen, width, style)}\n`);
+  print(render.end(seen, ctx));
   await ready();
   reporter.flush();
   const note = stats && skippedNote(stats);

@@ -5,6 +5,8 @@ import type { Readable, Writable } from "node:stream";
 import type { DecodeOptions } from "../decode/index.js";
 import type { IngestStats, Problem } from "../ingest/index.js";
 import type { Selection } from "../output/select.js";
+import type { RenderContext } from "../output/outputs.js";
+import { makeStyle } from "../output/style.js";
 import { sanitize } from "../output/text.js";
 import type { CorrelateOptions } from "./options.js";
 
@@ -24,6 +26,17 @@ export function useColor(opts: CorrelateOptions, io: Io): boolean {
   if (opts.color === false || (io.env.NO_COLOR ?? "") !== "") return false;
   if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== "0") return true;
   return io.stdout.isTTY === true;
+}
+
+/** How the chosen output is drawn: width, colours, what it shows. */
+export function renderContextOf(opts: CorrelateOptions, io: Io): RenderContext {
+  return {
+    width: outputWidth(opts, io),
+    style: makeStyle(useColor(opts, io)),
+    records: opts.records,
+    explain: opts.explain,
+    summary: opts.summary,
+  };
 }
 
 export function outputWidth(opts: CorrelateOptions, io: Io): number {
