@@ -80,18 +80,9 @@ export function assembleTrace(set: SpanSet): AssembledTrace {
     }
   }
   const { ordered, depth } = treeOrder(drafts);
-  const spans: Span[] = ordered.map(
-    ({
-      firstRecord: _f,
-      lastRecord: _l,
-      opening: _o,
-      errorLogs: _e,
-      logService: _s,
-      logServiceCount: _n,
-      serviceCounts: _c,
-      ...span
-    }) => span,
-  );
+  // The drafts become the trace's spans as they are (no copy without the draft's own fields: with
+  // hundreds of thousands of spans, a copy each would double their memory).
+  const spans: Span[] = ordered;
   const records: LogRecord[] = set.loose;
   const services: string[] = [];
   const addService = (s: string | undefined): void => {

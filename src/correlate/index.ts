@@ -15,6 +15,7 @@ import {
   servicesOfTraces,
 } from "./joined.js";
 import { SpanKeyNotes } from "./key-notes.js";
+import type { SpanSet } from "./spans.js";
 import { ServiceNamer } from "./service-name.js";
 
 export type { AssembledTrace } from "./assemble.js";
@@ -156,23 +157,25 @@ export class Correlator {
       }
     }
     inInputOrder(unmatched);
-    const sets = [...core.open()].map(([traceId, { builder }]) => {
-      const set = builder.finish();
+    // Each trace taken out of the core as it is finished, and each set let go once assembled: the
+    // spans are kept once, not as drafts and again as assembled spans.
+    const ids = [...core.open()].map(([id]) => id);
+    const sets: (SpanSet | undefined)[] = ids.map((traceId) => {
+      const set = core.take(traceId)!.builder.finish();
       hangUnderCallers(set, callers.get(traceId));
       return set;
     });
-    let traces: AssembledTrace[];
-    if (tree) {
-      const model = learnCallModel(sets);
-      for (const set of sets) inferParents(set, model);
-      traces = sets.map(assembleTrace);
-    } else {
-      traces = sets.map((set) => {
-        const root = rootOf(set);
-        const trace = assembleTrace(set);
-        if (root?.name) trace.name = root.name;
-        return trace;
-      });
+    const model = tree ? learnCallModel(sets as SpanSet[]) : undefined;
+    const traces: AssembledTrace[] = [];
+    for (let i = 0; i < sets.length; i++) {
+      const set = sets[i]!;
+      sets[i] = undefined;
+      if (model) inferParents(set, model);
+      // Without the tree, only the root is chosen, to name the trace.
+      const root = model ? undefined : rootOf(set);
+      const trace = assembleTrace(set);
+      if (root?.name) trace.name = root.name;
+      traces.push(trace);
     }
     if (join) for (const t of traces) describeJoin(t, join.traces.get(t.traceId), attached);
     return { traces, unmatched, join };
