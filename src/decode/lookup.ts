@@ -43,3 +43,17 @@ export function read(obj: Record<string, unknown>, p: Path): unknown {
   // Only dotted names can also be nested paths.
   return p.splits.length > 0 ? find(obj, p) : undefined;
 }
+
+/** Where `read` finds the field: its path from the top as segments (`["log", "level"]`), if present. */
+export function locate(obj: Record<string, unknown>, p: Path): string[] | undefined {
+  const v = obj[p.key];
+  if (v !== undefined) return typeof v === "function" ? undefined : [p.key];
+  for (const [head, rest] of p.splits) {
+    const inner = obj[head];
+    if (inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
+      const found = locate(inner as Record<string, unknown>, rest);
+      if (found !== undefined) return [head, ...found];
+    }
+  }
+  return undefined;
+}
