@@ -76,7 +76,19 @@ export function spanEvents<T>(list: unknown, event: (e: T) => SpanEvent | undefi
   return out;
 }
 
-/** The error a span reports: its last `exception` event, else its attributes, else its status. */
+/** An OpenTracing `error` log (Jaeger): `error.kind`, `message`, `stack` beside `event: error`. */
+function openTracingError(attrs: Attributes): RecordError | undefined {
+  const kind = attrs["error.kind"];
+  const message = attrs.message;
+  const found = errorOf(attrs);
+  if (found || (typeof kind !== "string" && typeof message !== "string")) return found;
+  return {
+    ...(typeof kind === "string" && { type: kind }),
+    ...(typeof message === "string" && { message }),
+  };
+}
+
+/** The error a span reports: its last `exception` (or `error`) event, else its attributes, else its status. */
 function spanError(
   events: readonly SpanEvent[] | undefined,
   attributes: Attributes,
@@ -87,7 +99,9 @@ function spanError(
   if (events) {
     for (let i = events.length - 1; i >= 0 && !error; i--) {
       const e = events[i]!;
-      if (e.name === "exception" && e.attributes) error = errorOf(e.attributes);
+      if (!e.attributes) continue;
+      if (e.name === "exception") error = errorOf(e.attributes);
+      else if (e.name === "error") error = openTracingError(e.attributes);
     }
   }
   error ??= errorOf(attributes) ?? (p.error ? errorOf(p.error) : undefined);
