@@ -67,11 +67,12 @@ function codeText(v: unknown): string | undefined {
 
 /**
  * The type and message a stack trace's exception line states: the first line for Node and Java
- * (`TypeError: x` then `    at …`), the last unindented one for a Python traceback.
+ * (`TypeError: x` then `    at …`), the last unindented one where a Python traceback is.
  */
 export function stackHeader(stack: string): { type?: string; message?: string } {
   const lines = stack.split("\n", stack.length > MAX_STACK ? 400 : undefined);
-  const python = lines[0]?.startsWith("Traceback") === true;
+  // Python prints the exception last, after the traceback (LangSmith puts its repr first).
+  const python = lines.some((l) => l.startsWith("Traceback (most recent call last)"));
   const order = python ? lines.reverse() : lines;
   for (const raw of order) {
     const line = raw.trimEnd();

@@ -1,6 +1,8 @@
 // Every logging family of FORMATS.md: records shaped exactly as the library writes them (cases/*.json),
 // decoded through the same path as the CLI (lossless JSON parse → decoder registry). A case states
-// only the fields it names (`attributes`, `error`, `events`, `resource` included).
+// only the fields it names (`attributes`, `error`, `events`, `resource` included). errors-node.json and
+// errors-python.json are lines written by the real libraries (pino 10.4.0, bunyan 2.0.5, winston 3.19.0,
+// python-json-logger 4.2.0, structlog 26.1.0, run in a scratch directory outside the repo), copied as is.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeValue } from "../../src/decode/index.js";
