@@ -178,7 +178,7 @@ function at(obj: Record<string, unknown>, p: Path | undefined): unknown {
 function note(
   obj: Record<string, unknown>,
   p: Path | undefined,
-  used: string[][] | undefined,
+  used: (readonly string[])[] | undefined,
 ): void {
   if (!used || !p) return;
   const at = locate(obj, p);
@@ -189,7 +189,7 @@ function ownContext(
   obj: Record<string, unknown>,
   out: ContextIds,
   dialects: readonly PreparedDialect[],
-  used: string[][] | undefined,
+  used: (readonly string[])[] | undefined,
 ): void {
   for (const p of dialects) {
     const { d } = p;
@@ -295,7 +295,7 @@ export function extractContext(
   obj: Record<string, unknown>,
   overrides: FieldOverrides,
   dialects: readonly PreparedDialect[] = PREPARED,
-  used?: string[][],
+  used?: (readonly string[])[],
 ): ContextIds {
   const out: ContextIds = {};
   const traceId = overrideId(obj, overrides.trace, normalizeTraceId);

@@ -32,16 +32,39 @@ const WHOLE = ["err", "error", "exception"];
 /** Read only beside another sign of an error, or when shaped like one (`ECONNREFUSED`, `ERR_…`). */
 const LOOSE_CODE = ["code", "err.errno", "errno"];
 
+/** Where each part of the error may be, prepared for lookups. */
+export interface ErrorPaths {
+  type: Path[];
+  message: Path[];
+  code: Path[];
+  stack: Path[];
+  whole: Path[];
+  looseCode: Path[];
+}
+
 const prepare = (keys: string[]): Path[] => keys.map(path);
-const P = {
+export const ERROR_PATHS: Readonly<ErrorPaths> = {
   type: prepare(TYPE),
   message: prepare(MESSAGE),
   code: prepare(CODE),
   stack: prepare(STACK),
   whole: prepare(WHOLE),
   looseCode: prepare(LOOSE_CODE),
-  structlogDict: path("exception"),
 };
+const STRUCTLOG_DICT = path("exception");
+
+/** The paths a record of given keys can hold (src/decode/shape.ts), or undefined when none. */
+export function errorPathsFor(possible: (p: Path) => boolean): ErrorPaths | undefined {
+  const out: ErrorPaths = {
+    type: ERROR_PATHS.type.filter(possible),
+    message: ERROR_PATHS.message.filter(possible),
+    code: ERROR_PATHS.code.filter(possible),
+    stack: ERROR_PATHS.stack.filter(possible),
+    whole: ERROR_PATHS.whole.filter(possible),
+    looseCode: ERROR_PATHS.looseCode.filter(possible),
+  };
+  return Object.values(out).some((l) => l.length > 0) ? out : undefined;
+}
 
 const NODE_CODE = /^E[A-Z0-9_]{2,}$/;
 /** An exception line: `ValueError: msg`, `java.lang.IllegalStateException: msg`, `TypeError`. */
@@ -124,8 +147,14 @@ function finish(out: Draft): RecordError | undefined {
   return out.type || out.message || out.stack || out.code ? out : undefined;
 }
 
-/** The error a record (or a span's attributes, flat or nested) reports, if it reports one. */
-export function errorOf(obj: Record<string, unknown>): RecordError | undefined {
+/**
+ * The error a record (or a span's attributes, flat or nested) reports, if it reports one. `P` is
+ * where to look: all the known places, or those a record's shape can hold.
+ */
+export function errorOf(
+  obj: Record<string, unknown>,
+  P: Readonly<ErrorPaths> = ERROR_PATHS,
+): RecordError | undefined {
   const out: Draft = {};
   const type = text(obj, P.type);
   if (type) out.type = type;
@@ -143,7 +172,7 @@ export function errorOf(obj: Record<string, unknown>): RecordError | undefined {
     break;
   }
   if (!out.type && !out.message && !out.stack) {
-    const dict = structlogDict(read(obj, P.structlogDict));
+    const dict = P.whole.length > 0 ? structlogDict(read(obj, STRUCTLOG_DICT)) : undefined;
     if (dict) Object.assign(out, dict);
   }
   for (const p of P.code) {

@@ -49,7 +49,7 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
   }
   const message = messageText(messageValue ?? "");
 
-  const excluded: string[][] | undefined = used ? [] : undefined;
+  const excluded: (readonly string[])[] | undefined = used ? [] : undefined;
   const ids: ContextIds =
     options.explicitIds === false ? NO_IDS : extractContext(obj, options, plan?.dialects, excluded);
   let attributes: Attributes | undefined;
@@ -60,7 +60,9 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
       if (at) excluded.push(at);
     }
     attributes = attributesOf(obj, excluded);
-    error = errorOf(obj);
+    // Records of a shape with no error-like field skip the search (`plan.error` undefined).
+    if (!plan) error = errorOf(obj);
+    else if (plan.error) error = errorOf(obj, plan.error);
   }
   // Keys and durations serve only the heuristic join: not read when it is off.
   const scan = options.joinKeys ? scanRecord(obj, message) : undefined;
