@@ -186,6 +186,16 @@ describe("caps", () => {
     expect(list[256]).toEqual({ "…": "744 more" });
   });
 
+  it("copy only what they change, keeping the order of the rest", () => {
+    const long = "z".repeat(MAX_STRING + 10);
+    const r = one({ msg: "x", a: { x: 1, y: long, z: [1, long, 3] } });
+    const a = r.attributes!.a as Record<string, JsonValue>;
+    expect(Object.keys(a)).toEqual(["x", "y", "z"]);
+    expect(a.x).toBe(1);
+    expect(a.y).toBe(`${"z".repeat(MAX_STRING)}…(10 more chars)`);
+    expect(a.z).toEqual([1, a.y, 3]);
+  });
+
   it("share values within the caps rather than copy them", () => {
     const inner = { a: [1, 2, { b: "c" }] };
     expect(capValue(inner, 1)).toBe(inner);
