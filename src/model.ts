@@ -21,6 +21,28 @@ export interface Instant {
 
 export type SpanStatus = "ok" | "error" | "unset";
 
+/** A JSON value as a record wrote it (integers past 2^53 are kept exact as text). */
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A record's attributes: its fields as written, nested (log lines) or flat (span exports). */
+export type Attributes = Readonly<Record<string, JsonValue>>;
+
+/** The error a record reports, read from whichever shape its library wrote (src/decode/error.ts). */
+export interface RecordError {
+  readonly type?: string;
+  readonly message?: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+/** An event of an exported span (an `exception`, a retry, …). */
+export interface SpanEvent {
+  readonly name: string;
+  readonly time?: Instant;
+  readonly attributes?: Attributes;
+}
+
 /** What a span-shaped record (an exported span, a LangSmith run) says about its span. */
 export interface SpanFacts {
   name: string;
@@ -29,6 +51,8 @@ export interface SpanFacts {
   kind?: string;
   status: SpanStatus;
   statusMessage?: string;
+  /** The span's events, in the order exported. */
+  events?: readonly SpanEvent[];
 }
 
 /**
@@ -57,8 +81,15 @@ export interface LogRecord {
   readonly keys?: readonly string[] | undefined;
   /** The process/thread that wrote the record, when it says (`1234/main`). */
   readonly lane?: string;
-  /** A span export's attributes (log lines keep none: records stay small in memory). */
-  readonly attributes?: Record<string, string | number | boolean>;
+  /**
+   * Every other field: a log line's fields as written (nested, less those read into the fields
+   * above), a span export's attributes (flat, as OTel defines them). Bounded (src/decode/attributes.ts).
+   */
+  readonly attributes?: Attributes | undefined;
+  /** The error the record reports (its `err`, `exception`, stack trace …), when it reports one. */
+  readonly error?: RecordError | undefined;
+  /** The attributes of the resource that wrote it (OTLP, SDK exporters: `service.name`, `host.name` …). */
+  readonly resource?: Attributes | undefined;
 }
 
 /** A record while decoding builds it; handed on, it is a `LogRecord`. */
@@ -78,7 +109,7 @@ export interface Span {
   status: SpanStatus;
   statusMessage?: string;
   kind?: string;
-  attributes: Record<string, string | number | boolean>;
+  attributes: Attributes;
   records: readonly LogRecord[];
   /** Set when the span's stated parent is not in the trace. */
   orphan: boolean;

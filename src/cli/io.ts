@@ -101,6 +101,8 @@ export function decodeOptionsOf(opts: CorrelateOptions): DecodeOptions {
   if (opts.join !== "ids" && opts.join !== "off" && !opts.follow) d.joinKeys = true;
   // The heuristic join ignores the trace context of log lines: not read at all.
   if (opts.join === "heuristic") d.explicitIds = false;
+  // The summary table prints no record: their attributes, errors and span events are not built.
+  if (opts.summary && opts.format === "text") d.attributes = false;
   return d;
 }
 

@@ -13,7 +13,7 @@ import {
   parseUberTraceId,
   parseXRay,
 } from "./ids.js";
-import { type Path, path, read } from "./lookup.js";
+import { locate, type Path, path, read } from "./lookup.js";
 
 export interface ContextIds {
   traceId?: string;
@@ -174,10 +174,22 @@ function at(obj: Record<string, unknown>, p: Path | undefined): unknown {
   return p === undefined ? undefined : read(obj, p);
 }
 
+/** Notes where a field the ids were decoded from sits (left out of the record's attributes). */
+function note(
+  obj: Record<string, unknown>,
+  p: Path | undefined,
+  used: (readonly string[])[] | undefined,
+): void {
+  if (!used || !p) return;
+  const at = locate(obj, p);
+  if (at) used.push(at);
+}
+
 function ownContext(
   obj: Record<string, unknown>,
   out: ContextIds,
   dialects: readonly PreparedDialect[],
+  used: (readonly string[])[] | undefined,
 ): void {
   for (const p of dialects) {
     const { d } = p;
@@ -194,6 +206,12 @@ function ownContext(
     const parent = d.spanNorm(at(obj, p.parent));
     if (parent) out.parentSpanId = parent;
     out.idSource = p.prefix + d.name;
+    if (used) {
+      if (rawTrace !== undefined) note(obj, p.trace, used);
+      if (p.span && at(obj, p.span) !== undefined) note(obj, p.span, used);
+      else if (rawSpan !== undefined) note(obj, p.alt, used);
+      if (parent) note(obj, p.parent, used);
+    }
     return;
   }
 }
@@ -223,7 +241,8 @@ function propagatedContext(
   obj: Record<string, unknown>,
   path: string,
   depth: number,
-): { ctx: PropagatedContext; key: string } | undefined {
+  segments: readonly string[] = [],
+): { ctx: PropagatedContext; key: string; at: string[] } | undefined {
   for (const key in obj) {
     const value = obj[key];
     if (typeof value === "string") {
@@ -231,7 +250,7 @@ function propagatedContext(
       const lower = key.toLowerCase();
       const parse = PROPAGATION_HEADERS.get(lower);
       const ctx = parse ? parse(value) : lower === "x-b3-traceid" ? b3Multi(obj) : undefined;
-      if (ctx) return { ctx, key: `${path}${key}` };
+      if (ctx) return { ctx, key: `${path}${key}`, at: [...segments, key] };
     } else if (
       value !== null &&
       typeof value === "object" &&
@@ -242,6 +261,7 @@ function propagatedContext(
         value as Record<string, unknown>,
         `${path}${key}.`,
         depth + 1,
+        [...segments, key],
       );
       if (found) return found;
     }
@@ -267,10 +287,15 @@ function overrideId(
   return hex(v) ?? decimalToHex16(v) ?? String(v);
 }
 
+/**
+ * The record's trace context. `used`, when given, receives where each field the ids were decoded
+ * from sits (those fields are left out of the record's attributes).
+ */
 export function extractContext(
   obj: Record<string, unknown>,
   overrides: FieldOverrides,
   dialects: readonly PreparedDialect[] = PREPARED,
+  used?: (readonly string[])[],
 ): ContextIds {
   const out: ContextIds = {};
   const traceId = overrideId(obj, overrides.trace, normalizeTraceId);
@@ -281,7 +306,12 @@ export function extractContext(
     if (spanId) out.spanId = spanId;
     if (parentSpanId) out.parentSpanId = parentSpanId;
     out.idSource = "override";
-  } else ownContext(obj, out, dialects);
+    if (used) {
+      if (traceId) note(obj, path(overrides.trace!), used);
+      if (spanId) note(obj, path(overrides.span!), used);
+      if (parentSpanId) note(obj, path(overrides.parent!), used);
+    }
+  } else ownContext(obj, out, dialects, used);
   const propagated = propagatedContext(obj, "", 0);
   if (propagated) {
     const { ctx, key } = propagated;
@@ -289,6 +319,7 @@ export function extractContext(
       out.traceId = ctx.traceId;
       out.idSource = `${ctx.dialect}@${key}`;
       if (ctx.spanId) out.parentSpanId = ctx.spanId;
+      used?.push(propagated.at);
     } else if (
       out.traceId === ctx.traceId &&
       ctx.spanId &&
@@ -296,6 +327,7 @@ export function extractContext(
       !out.parentSpanId
     ) {
       out.parentSpanId = ctx.spanId;
+      used?.push(propagated.at);
     }
   }
   return out;

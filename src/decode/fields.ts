@@ -1,7 +1,7 @@
 // Where time, level, message and service live across logging libraries (FORMATS.md §2–§7, §10, §11).
 import type { Instant, Level } from "../model.js";
 import { epochSecondsFloat, fromSecondsNanos, parseTimeValue } from "../util/instant.js";
-import { path, read } from "./lookup.js";
+import { type Path, path, read } from "./lookup.js";
 
 export const TIME_KEYS = [
   "@timestamp",
@@ -37,21 +37,37 @@ const P = {
   hostname: path("hostname"),
 };
 
-/** Reads the record's time from the first time-like field that parses. */
-export function pickTime(obj: Record<string, unknown>, paths = TIME_PATHS): Instant | undefined {
+/**
+ * Reads the record's time from the first time-like field that parses. `used`, when given, receives
+ * the fields the time was read from (they are left out of the record's attributes).
+ */
+export function pickTime(
+  obj: Record<string, unknown>,
+  paths = TIME_PATHS,
+  used?: Path[],
+): Instant | undefined {
   for (const p of paths) {
     const v = read(obj, p);
     if (v === undefined) continue;
     const time = parseTimeValue(v);
-    if (time) return time;
+    if (time) {
+      used?.push(p);
+      return time;
+    }
   }
   // Fluent Bit's split Stackdriver fields.
-  const splitSeconds = read(obj, P.timestampSeconds) ?? read(obj, P.timestampSecond);
+  const seconds =
+    read(obj, P.timestampSeconds) !== undefined ? P.timestampSeconds : P.timestampSecond;
+  const splitSeconds = read(obj, seconds);
   if (splitSeconds !== undefined) {
+    used?.push(seconds, P.timestampNanos);
     return fromSecondsNanos(Number(splitSeconds), Number(read(obj, P.timestampNanos) ?? 0));
   }
   const created = read(obj, P.created);
-  if (typeof created === "number") return epochSecondsFloat(created);
+  if (typeof created === "number") {
+    used?.push(P.created);
+    return epochSecondsFloat(created);
+  }
   return undefined;
 }
 
@@ -168,7 +184,11 @@ export function levelFromText(text: string, key?: string): Level | undefined {
 const OTEL_NUMBER_KEYS = new Set(["severityNumber", "severity_number", "Severity"]);
 
 /** The record's level, interpreting numbers by the key they came from. */
-export function pickLevel(obj: Record<string, unknown>, paths = LEVEL_PATHS): Level | undefined {
+export function pickLevel(
+  obj: Record<string, unknown>,
+  paths = LEVEL_PATHS,
+  used?: Path[],
+): Level | undefined {
   for (const p of paths) {
     const key = p.key;
     const v = read(obj, p);
@@ -182,7 +202,10 @@ export function pickLevel(obj: Record<string, unknown>, paths = LEVEL_PATHS): Le
     } else if (typeof v === "string") {
       level = /^\d+$/.test(v) ? nodeLevel(Number(v)) : levelFromText(v, key);
     }
-    if (level) return level;
+    if (level) {
+      used?.push(p);
+      return level;
+    }
   }
   return undefined;
 }
@@ -205,11 +228,13 @@ export const MESSAGE_PATHS = MESSAGE_KEYS.map(path);
 export function pickMessage(
   obj: Record<string, unknown>,
   paths = MESSAGE_PATHS,
+  used?: Path[],
 ): string | undefined {
   for (const p of paths) {
     const v = read(obj, p);
-    if (typeof v === "string") return v;
-    if (typeof v === "number") return String(v);
+    if (typeof v !== "string" && typeof v !== "number") continue;
+    used?.push(p);
+    return typeof v === "string" ? v : String(v);
   }
   return undefined;
 }
@@ -235,10 +260,14 @@ export const SERVICE_PATHS = SERVICE_KEYS.map(path);
 export function pickService(
   obj: Record<string, unknown>,
   paths = SERVICE_PATHS,
+  used?: Path[],
 ): string | undefined {
   for (const p of paths) {
     const v = read(obj, p);
-    if (typeof v === "string" && v !== "" && v !== "unknown_service") return v;
+    if (typeof v === "string" && v !== "" && v !== "unknown_service") {
+      used?.push(p);
+      return v;
+    }
   }
   // pino and bunyan: `name` is the app's logger name; their lines have a numeric level and a hostname.
   const name = read(obj, P.name);
@@ -247,6 +276,7 @@ export function pickService(
     typeof read(obj, P.level) === "number" &&
     read(obj, P.hostname) !== undefined
   ) {
+    used?.push(P.name);
     return name;
   }
   return undefined;

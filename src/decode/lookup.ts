@@ -5,6 +5,8 @@ export interface Path {
   key: string;
   /** Each way to split the key at a dot: the head object's name and the path inside it. */
   splits: [string, Path][];
+  /** `[key]`: where the field is when it is a top-level key (shared, not built per record). */
+  own: readonly string[];
 }
 
 const compiled = new Map<string, Path>();
@@ -17,7 +19,7 @@ export function path(key: string): Path {
     for (let i = key.indexOf("."); i > 0; i = key.indexOf(".", i + 1)) {
       splits.push([key.slice(0, i), path(key.slice(i + 1))]);
     }
-    prepared = { key, splits };
+    prepared = { key, splits, own: [key] };
     compiled.set(key, prepared);
   }
   return prepared;
@@ -42,4 +44,18 @@ export function read(obj: Record<string, unknown>, p: Path): unknown {
   if (v !== undefined) return typeof v === "function" ? undefined : v;
   // Only dotted names can also be nested paths.
   return p.splits.length > 0 ? find(obj, p) : undefined;
+}
+
+/** Where `read` finds the field: its path from the top as segments (`["log", "level"]`), if present. */
+export function locate(obj: Record<string, unknown>, p: Path): readonly string[] | undefined {
+  const v = obj[p.key];
+  if (v !== undefined) return typeof v === "function" ? undefined : p.own;
+  for (const [head, rest] of p.splits) {
+    const inner = obj[head];
+    if (inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
+      const found = locate(inner as Record<string, unknown>, rest);
+      if (found !== undefined) return [head, ...found];
+    }
+  }
+  return undefined;
 }

@@ -9,6 +9,11 @@ export interface DecodeOptions extends FieldOverrides {
   joinKeys?: boolean;
   /** Read log lines' trace context (default true; `--join heuristic` ignores it). */
   explicitIds?: boolean;
+  /**
+   * Keep what records say beyond the normalized fields (default true): log lines' attributes, the
+   * error object, span events and resource attributes. Off when no record is printed (`--summary`).
+   */
+  attributes?: boolean;
 }
 
 /** Where a JSON value came from, handed to decoders. */

@@ -1,5 +1,6 @@
 // The fields a record of a given key set can hold: records of one shape skip the names it lacks.
 import { type PreparedDialect, PREPARED } from "./context.js";
+import { type ErrorPaths, errorPathsFor } from "./error.js";
 import { LEVEL_PATHS, MESSAGE_PATHS, SERVICE_PATHS, TIME_PATHS } from "./fields.js";
 import type { Path } from "./lookup.js";
 
@@ -10,6 +11,8 @@ export interface ShapePlan {
   message: Path[];
   service: Path[];
   dialects: PreparedDialect[];
+  /** Where its error may be; undefined when it has no such field. */
+  error: ErrorPaths | undefined;
 }
 
 interface Node {
@@ -33,6 +36,7 @@ function planFor(keys: Set<string>): ShapePlan {
     level: LEVEL_PATHS.filter(possible),
     message: MESSAGE_PATHS.filter(possible),
     service: SERVICE_PATHS.filter(possible),
+    error: errorPathsFor(possible),
     dialects: PREPARED.filter(
       (p) =>
         (p.requires === undefined || possible(p.requires)) &&

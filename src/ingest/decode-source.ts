@@ -1,5 +1,6 @@
 // One source's bytes → records: lines, platform wrappers, JSON framing, decoding.
 import { type DecodeOptions, decodeValue } from "../decode/index.js";
+import { errorFromStack } from "../decode/error.js";
 import { type FrameSink, JsonFramer, type SkipReason } from "../framing/json-framer.js";
 import { splitLines } from "../framing/lines.js";
 import { Demux } from "../framing/demux.js";
@@ -41,7 +42,10 @@ class ContainerFraming {
   stackChars = 0;
   readonly framer: JsonFramer;
 
-  constructor(sinkOf: (framing: ContainerFraming) => FrameSink) {
+  constructor(
+    sinkOf: (framing: ContainerFraming) => FrameSink,
+    readonly keepError: boolean,
+  ) {
     this.framer = new JsonFramer(sinkOf(this));
   }
 
@@ -59,9 +63,14 @@ class ContainerFraming {
   release(sink: SourceSink): void {
     const r = this.held;
     if (!r) return;
-    sink.record(
-      this.stack.length > 0 ? { ...r, message: [r.message, ...this.stack].join("\n") } : r,
-    );
+    if (this.stack.length === 0) sink.record(r);
+    else {
+      const stack = this.stack.join("\n");
+      const joined: RecordDraft = { ...r, message: `${r.message}\n${stack}` };
+      // The trace also fills the record's error (its type and message from the exception line).
+      if (this.keepError) joined.error = errorFromStack(stack, r.error);
+      sink.record(joined);
+    }
     this.held = undefined;
     this.stack = [];
     this.stackChars = 0;
@@ -79,25 +88,28 @@ export async function decodeSource(
   // The line being framed, for a skipped plain line to join a stack trace.
   let text = "";
   const open = (): ContainerFraming =>
-    new ContainerFraming((framing) => ({
-      value(value, line, context) {
-        framing.release(sink);
-        ctx.line = line;
-        const records = decodeValue(value, ctx);
-        if (records.length === 0) sink.skip("no records", line);
-        for (let i = 0; i < records.length; i++) {
-          const r = context ? withContext(records[i]!, context) : records[i]!;
-          if (i === records.length - 1 && (r.level === "error" || r.level === "fatal"))
-            framing.held = r;
-          else sink.record(r);
-        }
-      },
-      skip(reason, line, detail) {
-        if (reason === "not JSON" && framing.attach(text)) return;
-        framing.release(sink);
-        sink.skip(reason, line, detail);
-      },
-    }));
+    new ContainerFraming(
+      (framing) => ({
+        value(value, line, context) {
+          framing.release(sink);
+          ctx.line = line;
+          const records = decodeValue(value, ctx);
+          if (records.length === 0) sink.skip("no records", line);
+          for (let i = 0; i < records.length; i++) {
+            const r = context ? withContext(records[i]!, context) : records[i]!;
+            if (i === records.length - 1 && (r.level === "error" || r.level === "fatal"))
+              framing.held = r;
+            else sink.record(r);
+          }
+        },
+        skip(reason, line, detail) {
+          if (reason === "not JSON" && framing.attach(text)) return;
+          framing.release(sink);
+          sink.skip(reason, line, detail);
+        },
+      }),
+      options.attributes !== false,
+    );
   const containers = new Demux(open, (framing) => {
     framing.framer.end();
     framing.release(sink);

@@ -3,6 +3,7 @@
 // lines); open where it is additive: objects accept keys they do not name, so a later additive
 // field (`attributes`, …) does not break a reader validating with this schema.
 import { z } from "zod";
+import type { JsonValue } from "../model.js";
 
 /** RFC 3339 UTC (`…Z`) with any number of fraction digits, or `null` when the input had no time. */
 const time = z.iso.datetime({ offset: false, local: false }).nullable();
@@ -22,6 +23,34 @@ export const recordRefSchema = z.looseObject({
   line: z.int().positive(),
 });
 
+/** Any JSON value (attributes keep what the record wrote, nested as written). */
+export const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValueSchema),
+    z.record(z.string(), jsonValueSchema),
+  ]),
+);
+export const attributesSchema = z.record(z.string(), jsonValueSchema);
+
+/** The error a record reports, normalized from its library's shape (`err`, `exception`, `error.*` …). */
+export const errorSchema = z.looseObject({
+  type: z.string().optional(),
+  message: z.string().optional(),
+  code: z.string().optional(),
+  stack: z.string().optional(),
+});
+
+/** An event of an exported span (`exception`, …). */
+export const spanEventSchema = z.looseObject({
+  name: z.string(),
+  time,
+  attributes: attributesSchema.optional(),
+});
+
 export const recordSchema = z.looseObject({
   source: z.string().min(1),
   line: z.int().positive(),
@@ -34,6 +63,13 @@ export const recordSchema = z.looseObject({
   idSource: z.string().min(1).optional(),
   /** `span` when the record is itself a span export rather than a log line. */
   kind: z.literal("span").optional(),
+  /** The record's other fields (omitted when none): see README "JSON output". */
+  attributes: attributesSchema.optional(),
+  error: errorSchema.optional(),
+  /** A span export's events. */
+  events: z.array(spanEventSchema).optional(),
+  /** The attributes of the resource that wrote the record (OTLP, SDK exporters). */
+  resource: attributesSchema.optional(),
 });
 
 /** `{kind, severity, message, spanIds?, records?}` plus the fields of its kind. */
@@ -146,6 +182,7 @@ type Closed<T> = T extends readonly (infer U)[]
 export type JsonRecordRef = z.infer<typeof recordRefSchema>;
 export type JsonFinding = z.infer<typeof findingSchema>;
 export type JsonRecord = Closed<z.infer<typeof recordSchema>>;
+export type JsonSpanEvent = Closed<z.infer<typeof spanEventSchema>>;
 export type JsonSpan = Closed<z.infer<typeof spanSchema>>;
 export type JsonJoinExplanation = z.infer<typeof joinExplanationSchema>;
 export type JsonTrace = Omit<Closed<z.infer<typeof traceSchema>>, "findings"> & {

@@ -1,8 +1,8 @@
 // `--format json`: the document whose shape is a contract (DESIGN.md "Output contract").
 import type { AssembledTrace } from "../correlate/index.js";
-import type { Finding, LogRecord, Span } from "../model.js";
+import type { Finding, LogRecord, Span, SpanEvent } from "../model.js";
 import { diffMs, formatInstant } from "../util/instant.js";
-import type { JsonRecord, JsonSpan, JsonStats, JsonTrace } from "./json-schema.js";
+import type { JsonRecord, JsonSpan, JsonSpanEvent, JsonStats, JsonTrace } from "./json-schema.js";
 
 export type { JsonStats } from "./json-schema.js";
 
@@ -22,6 +22,21 @@ export function recordJson(r: LogRecord): JsonRecord {
   if (r.spanId) out.spanId = r.spanId;
   if (r.idSource) out.idSource = r.idSource;
   if (r.span) out.kind = "span";
+  if (r.attributes && hasKeys(r.attributes)) out.attributes = r.attributes;
+  if (r.error) out.error = r.error;
+  if (r.span?.events && r.span.events.length > 0) out.events = r.span.events.map(eventJson);
+  if (r.resource && hasKeys(r.resource)) out.resource = r.resource;
+  return out;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+function eventJson(e: SpanEvent): JsonSpanEvent {
+  const out: JsonSpanEvent = { name: e.name, time: e.time ? formatInstant(e.time) : null };
+  if (e.attributes && hasKeys(e.attributes)) out.attributes = e.attributes;
   return out;
 }
 

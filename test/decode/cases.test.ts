@@ -1,5 +1,8 @@
 // Every logging family of FORMATS.md: records shaped exactly as the library writes them (cases/*.json),
-// decoded through the same path as the CLI (lossless JSON parse → decoder registry).
+// decoded through the same path as the CLI (lossless JSON parse → decoder registry). A case states
+// only the fields it names (`attributes`, `error`, `events`, `resource` included). errors-node.json and
+// errors-python.json are lines written by the real libraries (pino 10.4.0, bunyan 2.0.5, winston 3.19.0,
+// python-json-logger 4.2.0, structlog 26.1.0, run in a scratch directory outside the repo), copied as is.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeValue } from "../../src/decode/index.js";
@@ -18,6 +21,12 @@ interface Expect {
   spanName?: string;
   spanStart?: string;
   spanEnd?: string;
+  /** The record's attributes (null when it has none). */
+  attributes?: Record<string, unknown> | null;
+  error?: Record<string, string> | null;
+  /** A span export's events, times as RFC 3339. */
+  events?: { name: string; time?: string; attributes?: Record<string, unknown> }[] | null;
+  resource?: Record<string, unknown> | null;
 }
 interface Case {
   name: string;
@@ -41,6 +50,15 @@ function actual(r: LogRecord): Record<keyof Expect, unknown> {
     spanName: r.span?.name,
     spanStart: r.span ? formatInstant(r.span.start) : undefined,
     spanEnd: r.span?.end ? formatInstant(r.span.end) : undefined,
+    attributes: r.attributes ?? null,
+    error: r.error ?? null,
+    events:
+      r.span?.events?.map((e) => ({
+        name: e.name,
+        ...(e.time && { time: formatInstant(e.time) }),
+        ...(e.attributes && { attributes: e.attributes }),
+      })) ?? null,
+    resource: r.resource ?? null,
   };
 }
 

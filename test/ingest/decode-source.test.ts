@@ -36,6 +36,39 @@ describe("decodeSource", () => {
     expect(records.map((r) => r.message.split("\n").length)).toEqual([5, 1]);
     expect(records[0]!.message).toContain("ValueError: card declined");
     expect(skips).toEqual([]);
+    // The joined trace is also the record's error: type and message from its exception line.
+    expect(records[0]!.error).toEqual({
+      type: "ValueError",
+      message: "card declined",
+      stack: [
+        "Traceback (most recent call last):",
+        '  File "/app/pay.py", line 12, in charge',
+        '    raise ValueError("card declined")',
+        "ValueError: card declined",
+      ].join("\n"),
+    });
+    expect(records[1]!.error).toBeUndefined();
+  });
+
+  it("fills a Java stack trace printed after an error record into its error, keeping what the record said", async () => {
+    const { records } = await decode(
+      [
+        '{"@timestamp":"2026-11-24T01:05:26.084Z","log.level":"ERROR","message":"request failed","error.code":"E42"}',
+        "java.lang.IllegalStateException: pool exhausted",
+        "\tat com.acme.Pool.take(Pool.java:88)",
+        "\tat com.acme.Api.handle(Api.java:12)",
+      ].join("\n"),
+    );
+    expect(records).toHaveLength(1);
+    expect(records[0]!.message.split("\n")).toHaveLength(4);
+    expect(records[0]!.error).toMatchObject({
+      type: "java.lang.IllegalStateException",
+      message: "pool exhausted",
+      code: "E42",
+    });
+    expect(records[0]!.error?.stack).toMatch(
+      /^java\.lang\.IllegalStateException.*\n\tat com\.acme\.Pool/,
+    );
   });
 
   it("leaves plain lines after a record that is not an error as skipped text", async () => {

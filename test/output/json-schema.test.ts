@@ -110,6 +110,26 @@ describe("the JSON document schema", () => {
     expect(parsed.traces[0]!.spans[0]!.attributes).toEqual({ "http.status_code": 200 });
   });
 
+  it("accepts a record's attributes, error, events and resource, and turns down ill-typed ones", () => {
+    const doc = validDocument();
+    const record = doc.traces[0]!.spans[0]!.records[0]! as Record<string, unknown>;
+    Object.assign(record, {
+      attributes: { task_id: "t-42", usage: { prompt_tokens: 12 }, tags: ["a", null, 1.5] },
+      error: { type: "Error", message: "boom", code: "ECONNREFUSED", stack: "Error: boom\n at x" },
+      events: [{ name: "exception", time: "2026-04-10T10:30:00.5Z", attributes: { a: 1 } }],
+      resource: { "service.name": "agent-a" },
+    });
+    expect(issuePaths(doc)).toEqual([]);
+    Object.assign(record, {
+      error: { message: 42 },
+      events: [{ name: "exception", time: "yesterday" }],
+    });
+    expect(issuePaths(doc)).toEqual([
+      "traces.0.spans.0.records.0.error.message",
+      "traces.0.spans.0.records.0.events.0.time",
+    ]);
+  });
+
   it("turns down a document without stats.records", () => {
     const doc = validDocument() as unknown as { stats: Record<string, unknown> };
     delete doc.stats.records;

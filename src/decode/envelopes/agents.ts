@@ -3,7 +3,8 @@ import type { RecordDraft } from "../../model.js";
 import { normalizeHexId } from "../ids.js";
 import { joinKeysOf } from "../join-keys.js";
 import { type Decoder, isObject, messageText } from "../record.js";
-import { spanRecord } from "./span-record.js";
+import { flatAttributes } from "../attributes.js";
+import { spanEvent, spanEvents, spanRecord } from "./span-record.js";
 
 const uuidHex = (v: unknown): string | undefined => normalizeHexId(v, [32]);
 
@@ -24,6 +25,11 @@ export const langsmithRun: Decoder = {
         statusMessage: o.error,
         service: undefined,
         attributes: { run_type: o.run_type, extra: o.extra, outputs: o.outputs, tags: o.tags },
+        events: () =>
+          spanEvents<unknown>(o.events, (e) =>
+            isObject(e) ? spanEvent(e.name, e.time, e.kwargs) : undefined,
+          ),
+        error: { error: o.error },
       },
       ctx,
       "langsmith",
@@ -53,7 +59,7 @@ export const openaiAgents: Decoder = {
         line: ctx.line,
         level: "info",
         message: messageText(o.workflow_name ?? "trace"),
-        attributes: typeof o.group_id === "string" ? { group_id: o.group_id } : {},
+        attributes: flatAttributes({ group_id: o.group_id, metadata: o.metadata }),
         idSource: "openai-agents",
       };
       if (traceId) record.traceId = traceId;
@@ -77,6 +83,7 @@ export const openaiAgents: Decoder = {
         statusMessage: error,
         service: undefined,
         attributes: data,
+        error: { error: o.error },
       },
       ctx,
       "openai-agents",

@@ -1,7 +1,8 @@
 // Jaeger UI / query JSON: `{data: [{traceID, spans, processes}]}` or one trace object (FORMATS.md §6).
 import type { LogRecord } from "../../model.js";
+import { flatAttributes } from "../attributes.js";
 import { type DecodeContext, type Decoder, isObject, isSafeKey } from "../record.js";
-import { spanRecord } from "./span-record.js";
+import { spanEvent, spanEvents, spanRecord } from "./span-record.js";
 
 function tags(v: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -39,6 +40,14 @@ function decodeTrace(trace: Record<string, unknown>, ctx: DecodeContext): LogRec
           statusMessage: attrs["otel.status_description"],
           service: isObject(process) ? process.serviceName : undefined,
           attributes: attrs,
+          // Span logs are Jaeger's events: the `event` field names them (OTel's exporters write it).
+          events: () =>
+            spanEvents<unknown>(s.logs, (l) => {
+              if (!isObject(l)) return undefined;
+              const { event, ...fields } = tags(l.fields);
+              return spanEvent(event ?? "log", String(l.timestamp ?? ""), fields);
+            }),
+          resource: () => flatAttributes(isObject(process) ? tags(process.tags) : {}),
         },
         ctx,
         "jaeger",

@@ -1,12 +1,13 @@
 // OTLP/JSON batches (collector file exporter, OTLP/HTTP JSON): one line fans out to many records (FORMATS.md §1.2).
-import type { LogRecord, RecordDraft } from "../../model.js";
+import type { Attributes, LogRecord, RecordDraft } from "../../model.js";
 import { unixNanoInstant } from "../../util/instant.js";
+import { flatAttributes } from "../attributes.js";
+import { errorOf } from "../error.js";
 import { levelFromText, otelSeverityLevel } from "../fields.js";
-import type { Scalar } from "../flatten.js";
 import { normalizeSpanId, normalizeTraceId } from "../ids.js";
 import { type DecodeContext, type Decoder, isObject, isSafeKey, messageText } from "../record.js";
 import { joinKeysOf } from "../join-keys.js";
-import { spanRecord } from "./span-record.js";
+import { spanEvent, spanEvents, spanRecord } from "./span-record.js";
 
 /** Reads a field in its camelCase or snake_case spelling (the collector accepts both). */
 function field(o: Record<string, unknown>, camel: string): unknown {
@@ -37,30 +38,39 @@ export function anyValue(v: unknown): unknown {
   return undefined;
 }
 
-/** OTLP `[{key, value}]` attributes → flat record of scalars. */
-export function keyValues(items: Record<string, unknown>[]): Record<string, Scalar> {
-  const out: Record<string, Scalar> = Object.create(null);
+/** OTLP `[{key, value}]` attributes → plain object (arrays stay arrays, kvlists become objects). */
+export function keyValues(items: Record<string, unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null);
   for (const item of items) {
     const key = item.key;
     if (!isSafeKey(key)) continue;
     const v = anyValue(item.value);
-    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[key] = v;
-    else if (v !== undefined && v !== null) out[key] = JSON.stringify(v);
+    if (v !== undefined && v !== null) out[key] = v;
   }
   return out;
 }
 
-function resourceService(resource: unknown): string | undefined {
-  if (!isObject(resource)) return undefined;
-  const name = keyValues(list(resource, "attributes"))["service.name"];
-  return typeof name === "string" ? name : undefined;
+/** A resource's attributes (read once per resource, shared by its records) and its `service.name`. */
+interface Resource {
+  service: string | undefined;
+  attributes: Attributes;
+}
+
+function resourceOf(resource: unknown): Resource {
+  const attrs = isObject(resource) ? keyValues(list(resource, "attributes")) : {};
+  const name = attrs["service.name"];
+  return {
+    service: typeof name === "string" ? name : undefined,
+    attributes: flatAttributes(attrs),
+  };
 }
 
 function decodeLogRecord(
   lr: Record<string, unknown>,
-  service: string | undefined,
+  resource: Resource,
   ctx: DecodeContext,
 ): LogRecord {
+  const { service } = resource;
   const severity = field(lr, "severityNumber");
   const text = field(lr, "severityText");
   const level =
@@ -72,14 +82,23 @@ function decodeLogRecord(
     line: ctx.line,
     level,
     message: messageText(anyValue(field(lr, "body"))),
-    attributes: keyValues(list(lr, "attributes")),
   };
+  const keep = ctx.options.attributes !== false;
+  const attributes = keep || ctx.options.joinKeys ? keyValues(list(lr, "attributes")) : undefined;
+  if (keep && attributes) {
+    const flat = flatAttributes(attributes);
+    if (Object.keys(flat).length > 0) record.attributes = flat;
+    // OTel semantic conventions: `exception.type`, `exception.message`, `exception.stacktrace`.
+    const error = errorOf(flat);
+    if (error) record.error = error;
+    if (Object.keys(resource.attributes).length > 0) record.resource = resource.attributes;
+  }
   const time =
     unixNanoInstant(field(lr, "timeUnixNano") as string) ??
     unixNanoInstant(field(lr, "observedTimeUnixNano") as string);
   if (time) record.time = time;
   if (service) record.service = service;
-  if (ctx.options.joinKeys) record.keys = joinKeysOf(record.attributes!);
+  if (ctx.options.joinKeys && attributes) record.keys = joinKeysOf(attributes);
   // `--join heuristic` reads no log line's trace context.
   if (ctx.options.explicitIds === false) return record;
   const traceId = normalizeTraceId(field(lr, "traceId"));
@@ -92,7 +111,7 @@ function decodeLogRecord(
 
 function decodeSpan(
   s: Record<string, unknown>,
-  service: string | undefined,
+  resource: Resource,
   ctx: DecodeContext,
 ): LogRecord[] {
   const status = isObject(s.status) ? s.status : {};
@@ -108,8 +127,13 @@ function decodeSpan(
       kind: s.kind,
       status: status.code,
       statusMessage: status.message,
-      service,
+      service: resource.service,
       attributes: keyValues(list(s, "attributes")),
+      events: () =>
+        spanEvents<Record<string, unknown>>(list(s, "events"), (e) =>
+          spanEvent(e.name, field(e, "timeUnixNano"), keyValues(list(e, "attributes"))),
+        ),
+      resource: () => resource.attributes,
     },
     ctx,
     "otlp",
@@ -122,9 +146,9 @@ export const otlpLogs: Decoder = {
   decode(o, ctx) {
     const out: LogRecord[] = [];
     for (const rl of list(o, "resourceLogs")) {
-      const service = resourceService(rl.resource);
+      const resource = resourceOf(rl.resource);
       for (const sl of [...list(rl, "scopeLogs"), ...list(rl, "instrumentationLibraryLogs")]) {
-        for (const lr of list(sl, "logRecords")) out.push(decodeLogRecord(lr, service, ctx));
+        for (const lr of list(sl, "logRecords")) out.push(decodeLogRecord(lr, resource, ctx));
       }
     }
     return out;
@@ -137,9 +161,9 @@ export const otlpSpans: Decoder = {
   decode(o, ctx) {
     const out: LogRecord[] = [];
     for (const rs of list(o, "resourceSpans")) {
-      const service = resourceService(rs.resource);
+      const resource = resourceOf(rs.resource);
       for (const ss of [...list(rs, "scopeSpans"), ...list(rs, "instrumentationLibrarySpans")]) {
-        for (const s of list(ss, "spans")) out.push(...decodeSpan(s, service, ctx));
+        for (const s of list(ss, "spans")) out.push(...decodeSpan(s, resource, ctx));
       }
     }
     return out;

@@ -1,7 +1,8 @@
 // Spans printed by the OpenTelemetry SDKs' console/stdout exporters (FORMATS.md §1.4).
+import { flatAttributes } from "../attributes.js";
 import { decodeGeneric } from "../generic.js";
 import { type Decoder, isObject, isSafeKey } from "../record.js";
-import { spanRecord } from "./span-record.js";
+import { spanEvent, spanEvents, spanRecord } from "./span-record.js";
 
 /** The first exception event's message, for spans whose status has no description. */
 function exceptionMessage(events: unknown): string | undefined {
@@ -36,6 +37,11 @@ export const pythonConsoleSpan: Decoder = {
         statusMessage: status.description ?? exceptionMessage(o.events),
         service: resource["service.name"],
         attributes: o.attributes,
+        events: () =>
+          spanEvents<unknown>(o.events, (e) =>
+            isObject(e) ? spanEvent(e.name, e.timestamp, e.attributes) : undefined,
+          ),
+        resource: () => flatAttributes(resource),
       },
       ctx,
       "python-console",
@@ -60,6 +66,7 @@ export const goStdoutTrace: Decoder = {
     const sc = o.SpanContext as Record<string, unknown>;
     const parent = isObject(o.Parent) ? o.Parent : {};
     const status = isObject(o.Status) ? o.Status : {};
+    const resource = goKeyValues(o.Resource);
     return spanRecord(
       {
         traceId: sc.TraceID,
@@ -71,8 +78,13 @@ export const goStdoutTrace: Decoder = {
         kind: o.SpanKind,
         status: status.Code,
         statusMessage: status.Description,
-        service: goKeyValues(o.Resource)["service.name"],
+        service: resource["service.name"],
         attributes: goKeyValues(o.Attributes),
+        events: () =>
+          spanEvents<unknown>(o.Events, (e) =>
+            isObject(e) ? spanEvent(e.Name, e.Time, goKeyValues(e.Attributes)) : undefined,
+          ),
+        resource: () => flatAttributes(resource),
       },
       ctx,
       "go-stdouttrace",
@@ -99,6 +111,8 @@ export const goStdoutLog: Decoder = {
       "service.name": resource["service.name"],
       ...attributes,
     };
-    return [decodeGeneric(plain, ctx)];
+    const record = decodeGeneric(plain, ctx);
+    if (ctx.options.attributes === false || Object.keys(resource).length === 0) return [record];
+    return [{ ...record, resource: flatAttributes(resource) }];
   },
 };
