@@ -7,6 +7,12 @@ import type { LogRecord } from "../model.js";
 const MAX_NOTED = 32;
 /** Spans per trace whose keys are remembered (the latest ones). */
 const MAX_NOTED_SPANS = 8;
+/**
+ * Traces whose spans' keys are remembered, the latest begun: far more than are in flight at once in
+ * real logs, so a trace's lines are still told apart while it runs, without holding every trace's keys
+ * to the end of a long input. A trace forgotten early only has more of its lines shown the join.
+ */
+const MAX_NOTED_TRACES = 4096;
 
 interface Noted {
   spanId: string | undefined;
@@ -29,6 +35,9 @@ export class SpanKeyNotes {
     if (!spans) {
       spans = [];
       this.#byTrace.set(traceId, spans);
+      // Map order is insertion order: the first key is the trace noted longest ago.
+      if (this.#byTrace.size > MAX_NOTED_TRACES)
+        this.#byTrace.delete(this.#byTrace.keys().next().value!);
     }
     let noted: Noted | undefined;
     for (const n of spans) if (n.spanId === record.spanId) noted = n;
