@@ -81,6 +81,32 @@ export function traceJson(t: AssembledTrace, explain = false): JsonTrace {
 }
 
 /**
+ * A value as indented JSON, except that each element of a `records` array stays on one line: log
+ * records with their attributes would otherwise take most of the document's lines and time.
+ */
+function prettyRecordsOnOneLine(value: unknown, pad: string, inRecords = false): string {
+  if (inRecords || value === null || typeof value !== "object")
+    return JSON.stringify(value) ?? "null";
+  const inner = `${pad}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    return `[\n${value.map((v) => `${inner}${prettyRecordsOnOneLine(v, inner)}`).join(",\n")}\n${pad}]`;
+  }
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return "{}";
+  const fields = entries.map(([k, v]) => {
+    const text =
+      k === "records" && Array.isArray(v)
+        ? v.length === 0
+          ? "[]"
+          : `[\n${v.map((r) => `${inner}  ${prettyRecordsOnOneLine(r, "", true)}`).join(",\n")}\n${inner}]`
+        : prettyRecordsOnOneLine(v, inner);
+    return `${inner}${JSON.stringify(k)}: ${text}`;
+  });
+  return `{\n${fields.join(",\n")}\n${pad}}`;
+}
+
+/**
  * The document in pieces (header, one trace at a time, footer), so a large result is written out
  * without ever being one string. Concatenated, the pieces are one pretty-printed JSON document.
  */
@@ -95,7 +121,7 @@ export function* renderJson(
   yield `{\n  "version": 1,\n  "stats": ${indent(JSON.stringify(stats, null, 2))},\n  "traces": [`;
   let first = true;
   for (const t of traces) {
-    yield `${first ? "" : ","}\n    ${JSON.stringify(traceJson(t, explain), null, 2).replace(/\n/g, "\n    ")}`;
+    yield `${first ? "" : ","}\n    ${prettyRecordsOnOneLine(traceJson(t, explain), "    ")}`;
     first = false;
   }
   yield `${traces.length > 0 ? "\n  " : ""}],\n  "unmatched": [`;
