@@ -1,9 +1,9 @@
 // End-to-end behaviour of `agtrace correlate`: inputs, filters, exit codes, rendering.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parseDocument, parseNdjson } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 
@@ -24,6 +24,7 @@ describe("inputs", () => {
 
   it("reads gzip-compressed files and expands quoted globs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "agtrace-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "gateway.jsonl.gz"), gzipSync(readFileSync(`${THREE}/gateway.jsonl`)));
     writeFileSync(join(dir, "planner.log"), readFileSync(`${THREE}/planner.jsonl`));
     const r = await agtrace(["correlate", `${dir}/*.{gz,log}`, "--format", "json"]);

@@ -1,10 +1,10 @@
 // `--follow`: traces printed as they complete while the input is still open.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { agtrace, ROOT } from "../helpers/exec.js";
 import { isContinuation, isUnmatched, parseNdjsonLine } from "../helpers/json-doc.js";
 
@@ -73,6 +73,7 @@ describe("correlate --follow", () => {
 
   it("tails a file: lines appended later are read; Ctrl-C prints the summary and exits 0", async () => {
     const dir = mkdtempSync(join(tmpdir(), "agtrace-follow-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "agent.jsonl");
     writeFileSync(file, line(A, "already there"));
     const { child, out, done } = start(["-f", file, "--idle", "500ms"]);
