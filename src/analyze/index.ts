@@ -1,5 +1,6 @@
 // The analyzers, in the order their findings are listed; the same for batch and --follow.
-import type { Trace } from "../model.js";
+import type { JoinOutcome } from "../correlate/index.js";
+import type { Finding, Trace } from "../model.js";
 import type { Analyzer } from "./analyzer.js";
 import { firstErrorAnalyzer, orphanAnalyzer } from "./findings.js";
 import { propagationBreakAnalyzer } from "./propagation.js";
@@ -23,4 +24,14 @@ export function analyze<T extends Trace>(traces: readonly T[]): T[] {
     else for (const [t, findings] of a.run(traces)) found.get(t)?.push(...findings);
   }
   return traces.map((t) => ({ ...t, findings: found.get(t)! }));
+}
+
+/** Fields the heuristic join turned down as a whole: findings about the input (`--explain`). */
+export function joinKeyFindings(join: JoinOutcome | undefined): Finding[] {
+  return (join?.droppedFields ?? []).map((d) => ({
+    kind: "join-key-rejected",
+    severity: "info",
+    message: `not a join key: ${d.field}: ${d.reason}`,
+    key: d.field,
+  }));
 }

@@ -1,8 +1,7 @@
 // `agtrace correlate`: runs the pipeline and prints; returns the exit code (DESIGN.md "Exit codes").
-import { analyze } from "../analyze/index.js";
-import { Correlator, type JoinOutcome } from "../correlate/index.js";
+import { analyze, joinKeyFindings } from "../analyze/index.js";
+import { Correlator } from "../correlate/index.js";
 import { ingest } from "../ingest/index.js";
-import type { Finding } from "../model.js";
 import { type BatchResult, OUTPUTS } from "../output/outputs.js";
 import { selectTraces } from "../output/select.js";
 import { resolveInputs } from "../sources/resolve.js";
@@ -21,16 +20,6 @@ import {
   write,
 } from "./io.js";
 import { correlateSchema, describeIssues } from "./options.js";
-
-/** Fields the heuristic join turned down as a whole: findings about the input, for `--explain`. */
-function droppedFieldFindings(join: JoinOutcome | undefined): Finding[] {
-  return (join?.droppedFields ?? []).map((d) => ({
-    kind: "join-key-rejected",
-    severity: "info",
-    message: `not a join key: ${d.field}: ${d.reason}`,
-    key: d.field,
-  }));
-}
 
 export async function runCorrelate(
   inputs: string[],
@@ -79,7 +68,7 @@ export async function runCorrelate(
     total: traces.length,
     unmatched,
     stats: { sources: n, lines, records, skipped, traces: traces.length },
-    findings: opts.explain ? droppedFieldFindings(join) : [],
+    findings: opts.explain ? joinKeyFindings(join) : [],
     bySource: opts.join === "off",
   };
   // Piece by piece, so a long result is never one string in memory.
