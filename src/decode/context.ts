@@ -218,6 +218,57 @@ function ownContext(
 
 const MAX_DEPTH = 6;
 
+const HEADERS = /headers?$/i;
+/** `00-<32 hex>-<16 hex>-<2 hex>`: the length of a W3C traceparent (cheap to test before parsing). */
+const TRACEPARENT_LENGTH = 55;
+/**
+ * Dialects without an MDC prefix, tried in any nested object of a record that names no context; not
+ * `traceparent`, which nested is a propagated header (the caller's context).
+ */
+const UNPREFIXED = PREPARED.filter((p) => p.prefix === "" && p.d.name !== "traceparent");
+
+/**
+ * The record's own context where no known name holds it: a traceparent-shaped string under any name
+ * (`"tp": "00-…"`), or a dialect's trace/span pair nested under any object (pino's `nestedKey`,
+ * logstash's `@fields`). Known propagation headers are left alone: nested, they name the caller.
+ */
+function contextAnywhere(
+  obj: Record<string, unknown>,
+  out: ContextIds,
+  used: (readonly string[])[] | undefined,
+  depth: number,
+  segments: readonly string[],
+): boolean {
+  for (const key in obj) {
+    const value = obj[key];
+    if (typeof value === "string") {
+      if (value.length !== TRACEPARENT_LENGTH || PROPAGATION_HEADERS.has(key.toLowerCase()))
+        continue;
+      const tp = parseTraceparent(value);
+      if (!tp) continue;
+      out.traceId = tp.traceId;
+      if (tp.spanId) out.spanId = tp.spanId;
+      out.idSource = `traceparent@${[...segments, key].join(".")}`;
+      used?.push([...segments, key]);
+      return true;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value) || depth >= MAX_DEPTH)
+      continue;
+    // Request headers hold what the caller sent, under the names HTTP gives them (the header search).
+    if (HEADERS.test(key)) continue;
+    const nested = value as Record<string, unknown>;
+    const inner: (readonly string[])[] | undefined = used ? [] : undefined;
+    ownContext(nested, out, UNPREFIXED, inner);
+    if (out.traceId || out.spanId) {
+      out.idSource = `${[...segments, key].join(".")}.${out.idSource}`;
+      for (const at of inner ?? []) used?.push([...segments, key, ...at]);
+      return true;
+    }
+    if (contextAnywhere(nested, out, used, depth + 1, [...segments, key])) return true;
+  }
+  return false;
+}
+
 /** Case-insensitive own key of an object (HTTP header names come in any case). */
 function keyIn(obj: Record<string, unknown>, lowerName: string): unknown {
   for (const key in obj)
@@ -312,6 +363,7 @@ export function extractContext(
       if (parentSpanId) note(obj, path(overrides.parent!), used);
     }
   } else ownContext(obj, out, dialects, used);
+  if (!out.traceId && !out.spanId) contextAnywhere(obj, out, used, 0, []);
   const propagated = propagatedContext(obj, "", 0);
   if (propagated) {
     const { ctx, key } = propagated;
