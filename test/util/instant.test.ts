@@ -11,6 +11,7 @@ import {
   minInstant,
   parseIsoInstant,
   parseTimeValue,
+  TimeMemo,
   toEpochMs,
   unixNanoInstant,
 } from "../../src/util/instant.js";
@@ -18,6 +19,8 @@ import { parseJson } from "../../src/util/json.js";
 
 const BASE_MS = 1709622489000; // 2024-03-05T07:08:09Z
 const EPOCH_MS = 1700000000000; // 2023-11-14T22:13:20Z
+/** One run's time memo for the file: the cases below also go through its cached heads. */
+const memo = new TimeMemo();
 
 describe("parseIsoInstant / parseTimeValue: text shapes (FORMATS.md §10)", () => {
   it.each([
@@ -55,7 +58,7 @@ describe("parseIsoInstant / parseTimeValue: text shapes (FORMATS.md §10)", () =
   ])("%s", (input, ms, ns, digits, formatted) => {
     const t = parseIsoInstant(input);
     expect(t).toEqual({ ms, ns, digits });
-    expect(parseTimeValue(input)).toEqual(t);
+    expect(parseTimeValue(input, memo)).toEqual(t);
     expect(formatInstant(t!)).toBe(formatted);
   });
 
@@ -72,7 +75,7 @@ describe("parseIsoInstant / parseTimeValue: text shapes (FORMATS.md §10)", () =
     "01/Jan/2010:10:11:23 -0400",
   ])("rejects %j", (input) => {
     expect(parseIsoInstant(input)).toBeUndefined();
-    expect(parseTimeValue(input)).toBeUndefined();
+    expect(parseTimeValue(input, memo)).toBeUndefined();
   });
 
   it.each(["2024-02-30T00:00:00Z", "2024-13-01T00:00:00Z", "2024-03-05T25:61:00Z"])(
@@ -122,14 +125,14 @@ describe("parseTimeValue: epoch numbers and objects", () => {
     ],
     ["log4j2 instant, no nanos", { epochSecond: 1700000000 }, "2023-11-14T22:13:20.000000000Z", 9],
   ])("%s", (_label, value, formatted, digits) => {
-    const t = parseTimeValue(value);
+    const t = parseTimeValue(value, memo);
     expect(t?.digits).toBe(digits);
     expect(formatInstant(t!)).toBe(formatted);
   });
 
   it("reads a ns epoch that went through parseJson without losing digits", () => {
     const { ts } = parseJson('{"ts":1700000000123456789}') as { ts: unknown };
-    expect(parseTimeValue(ts)).toEqual({ ms: EPOCH_MS + 123, ns: 456_789, digits: 9 });
+    expect(parseTimeValue(ts, memo)).toEqual({ ms: EPOCH_MS + 123, ns: 456_789, digits: 9 });
   });
 
   it.each([
@@ -147,7 +150,7 @@ describe("parseTimeValue: epoch numbers and objects", () => {
     ["array", [1700000000]],
     ["{$date} with $numberLong", { $date: { $numberLong: "x" } }],
   ])("rejects %s", (_label, value) => {
-    expect(parseTimeValue(value)).toBeUndefined();
+    expect(parseTimeValue(value, memo)).toBeUndefined();
   });
 });
 
