@@ -256,3 +256,29 @@ describe("instant arithmetic", () => {
     expect(toEpochMs(a)).toBe(1000.5);
   });
 });
+
+describe("TimeMemo: one run's cache", () => {
+  it("hands neighbours one instant within a memo, a new one in another memo or without one", () => {
+    const a = new TimeMemo();
+    const b = new TimeMemo();
+    const text = "2024-03-05T07:08:09.123Z";
+    const first = parseTimeValue(text, a);
+    expect(parseTimeValue(text, a)).toBe(first);
+    expect(parseTimeValue(text, b)).toEqual(first);
+    expect(parseTimeValue(text, b)).not.toBe(first);
+    expect(parseIsoInstant(text)).toEqual(first);
+    expect(parseIsoInstant(text)).not.toBe(first);
+    expect(b.head).toBe("2024-03-05T07:08:09");
+  });
+
+  it("reads a new head after a cached one the same with or without a memo", () => {
+    const m = new TimeMemo();
+    for (const text of [
+      "2024-03-05T07:08:09Z",
+      "2024-03-05T07:08:10.5+01:00",
+      "2024-03-05 07:08:10,5",
+    ]) {
+      expect(parseIsoInstant(text, m)).toEqual(parseIsoInstant(text));
+    }
+  });
+});
