@@ -13,7 +13,7 @@ import {
   parseUberTraceId,
   parseXRay,
 } from "./ids.js";
-import { locate, type Path, path, read } from "./lookup.js";
+import { locate, type Path, path, type PathMemo, read } from "./lookup.js";
 
 export interface ContextIds {
   traceId?: string;
@@ -329,38 +329,40 @@ export interface FieldOverrides {
 /** In-house id fields named on the command line: hex is normalized, anything else kept as an opaque id. */
 function overrideId(
   obj: Record<string, unknown>,
+  paths: PathMemo,
   key: string | undefined,
   hex: Normalize,
 ): string | undefined {
   if (!key) return undefined;
-  const v = read(obj, path(key));
+  const v = read(obj, paths.path(key));
   if (v === undefined || v === "") return undefined;
   return hex(v) ?? decimalToHex16(v) ?? String(v);
 }
 
 /**
- * The record's trace context. `used`, when given, receives where each field the ids were decoded
- * from sits (those fields are left out of the record's attributes).
+ * The record's trace context. `paths` prepares the overrides' names (the run's). `used`, when given,
+ * receives where each field the ids were decoded from sits (left out of the record's attributes).
  */
 export function extractContext(
   obj: Record<string, unknown>,
   overrides: FieldOverrides,
+  paths: PathMemo,
   dialects: readonly PreparedDialect[] = PREPARED,
   used?: (readonly string[])[],
 ): ContextIds {
   const out: ContextIds = {};
-  const traceId = overrideId(obj, overrides.trace, normalizeTraceId);
-  const spanId = overrideId(obj, overrides.span, anySpanId);
-  const parentSpanId = overrideId(obj, overrides.parent, anySpanId);
+  const traceId = overrideId(obj, paths, overrides.trace, normalizeTraceId);
+  const spanId = overrideId(obj, paths, overrides.span, anySpanId);
+  const parentSpanId = overrideId(obj, paths, overrides.parent, anySpanId);
   if (traceId || spanId) {
     if (traceId) out.traceId = traceId;
     if (spanId) out.spanId = spanId;
     if (parentSpanId) out.parentSpanId = parentSpanId;
     out.idSource = "override";
     if (used) {
-      if (traceId) note(obj, path(overrides.trace!), used);
-      if (spanId) note(obj, path(overrides.span!), used);
-      if (parentSpanId) note(obj, path(overrides.parent!), used);
+      if (traceId) note(obj, paths.path(overrides.trace!), used);
+      if (spanId) note(obj, paths.path(overrides.span!), used);
+      if (parentSpanId) note(obj, paths.path(overrides.parent!), used);
     }
   } else ownContext(obj, out, dialects, used);
   if (!out.traceId && !out.spanId) contextAnywhere(obj, out, used, 0, []);

@@ -1,6 +1,11 @@
 // Where time, level, message and service live across logging libraries (FORMATS.md §2–§7, §10, §11).
 import type { Instant, Level } from "../model.js";
-import { epochSecondsFloat, fromSecondsNanos, parseTimeValue } from "../util/instant.js";
+import {
+  epochSecondsFloat,
+  fromSecondsNanos,
+  parseTimeValue,
+  type TimeMemo,
+} from "../util/instant.js";
 import { type Path, path, read } from "./lookup.js";
 
 export const TIME_KEYS = [
@@ -43,13 +48,14 @@ const P = {
  */
 export function pickTime(
   obj: Record<string, unknown>,
+  memo: TimeMemo,
   paths = TIME_PATHS,
   used?: Path[],
 ): Instant | undefined {
   for (const p of paths) {
     const v = read(obj, p);
     if (v === undefined) continue;
-    const time = parseTimeValue(v);
+    const time = parseTimeValue(v, memo);
     if (time) {
       used?.push(p);
       return time;

@@ -8,7 +8,6 @@ import { attributesOf } from "./attributes.js";
 import { errorOf } from "./error.js";
 import { locate, type Path, path, read } from "./lookup.js";
 import { type DecodeContext, messageText } from "./record.js";
-import { shapePlan } from "./shape.js";
 
 const NO_IDS: Readonly<ContextIds> = {};
 
@@ -16,16 +15,18 @@ const MESSAGE = path("message");
 const MSG = path("msg");
 
 export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext): LogRecord {
-  const { options } = ctx;
-  const plan = shapePlan(obj);
+  const { options, memo } = ctx;
+  const plan = memo.shapes.plan(obj);
   // The fields read into the normalized ones: left out of the attributes.
   const used: Path[] | undefined = options.attributes === false ? undefined : [];
 
-  const timePath = options.time ? path(options.time) : undefined;
-  const time = timePath ? parseTimeValue(read(obj, timePath)) : pickTime(obj, plan?.time, used);
+  const timePath = options.time ? memo.paths.path(options.time) : undefined;
+  const time = timePath
+    ? parseTimeValue(read(obj, timePath), memo.time)
+    : pickTime(obj, memo.time, plan?.time, used);
   if (timePath && time) used?.push(timePath);
   const level = pickLevel(obj, plan?.level, used) ?? "info";
-  const servicePath = options.service ? path(options.service) : undefined;
+  const servicePath = options.service ? memo.paths.path(options.service) : undefined;
   const serviceOverride = servicePath ? read(obj, servicePath) : undefined;
   const service =
     typeof serviceOverride === "string" || typeof serviceOverride === "number"
@@ -33,7 +34,7 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
       : pickService(obj, plan?.service, used);
   if (servicePath && service !== undefined && serviceOverride !== undefined)
     used?.push(servicePath);
-  const messagePath = options.message ? path(options.message) : undefined;
+  const messagePath = options.message ? memo.paths.path(options.message) : undefined;
   const messageOverride = messagePath ? read(obj, messagePath) : undefined;
   if (messagePath && messageOverride !== undefined) used?.push(messagePath);
   // An object-valued `message` (a received payload) is shown as compact JSON.
@@ -51,7 +52,9 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
 
   const excluded: (readonly string[])[] | undefined = used ? [] : undefined;
   const ids: ContextIds =
-    options.explicitIds === false ? NO_IDS : extractContext(obj, options, plan?.dialects, excluded);
+    options.explicitIds === false
+      ? NO_IDS
+      : extractContext(obj, options, memo.paths, plan?.dialects, excluded);
   let attributes: Attributes | undefined;
   let error: RecordError | undefined;
   if (used && excluded) {
@@ -65,7 +68,7 @@ export function decodeGeneric(obj: Record<string, unknown>, ctx: DecodeContext):
     else if (plan.error) error = errorOf(obj, plan.error);
   }
   // Keys and durations serve only the heuristic join: not read when it is off.
-  const scan = options.joinKeys ? scanRecord(obj, message) : undefined;
+  const scan = options.joinKeys ? scanRecord(obj, memo.names, message) : undefined;
   // Every field in one literal (absent ones undefined): records keep one shape and no extra
   // property store, which matters with a million of them in memory.
   return {

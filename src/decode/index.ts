@@ -8,6 +8,7 @@ import { decodeGeneric } from "./generic.js";
 import { type DecodeContext, type Decoder, isObject } from "./record.js";
 
 export type { DecodeContext, DecodeOptions, Decoder } from "./record.js";
+export { DecodeMemo } from "./memo.js";
 
 export const DECODERS: readonly Decoder[] = [
   otlpLogs,

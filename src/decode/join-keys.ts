@@ -63,14 +63,10 @@ const LANE = 5;
 type NameKind =
   typeof NEVER | typeof ID | typeof BY_VALUE | typeof OBJECTS_ONLY | typeof DURATION | typeof LANE;
 
-/** Field names repeat on every line: classify each once (up to a bound, so odd inputs cannot grow it). */
-const nameKinds = new Map<string, NameKind>();
 const MAX_NAMES = 4096;
 
-function nameKind(name: string): NameKind {
-  let kind = nameKinds.get(name);
-  if (kind !== undefined) return kind;
-  kind = LANE_FIELDS.has(name)
+function classify(name: string): NameKind {
+  return LANE_FIELDS.has(name)
     ? LANE
     : DURATION_FIELDS.has(name)
       ? DURATION
@@ -81,8 +77,31 @@ function nameKind(name: string): NameKind {
           : ID_NAME.test(name)
             ? ID
             : BY_VALUE;
-  if (nameKinds.size < MAX_NAMES) nameKinds.set(name, kind);
-  return kind;
+}
+
+/**
+ * One run's field-name classes. Field names repeat on every line: classify each once (up to a
+ * bound, so odd inputs cannot grow it).
+ */
+export class NameKinds {
+  readonly #kinds = new Map<string, NameKind>();
+
+  kind(name: string): NameKind {
+    let kind = this.#kinds.get(name);
+    if (kind !== undefined) return kind;
+    kind = classify(name);
+    if (this.#kinds.size < MAX_NAMES) this.#kinds.set(name, kind);
+    return kind;
+  }
+
+  /** Whether the name has been classified (and kept). */
+  has(name: string): boolean {
+    return this.#kinds.has(name);
+  }
+
+  get size(): number {
+    return this.#kinds.size;
+  }
 }
 
 /** What one pass over a record's fields finds for the heuristic join. */
@@ -95,15 +114,23 @@ export interface RecordScan {
   lane: string | undefined;
 }
 
-/** An object's candidate keys (undefined when there are none). */
-export function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | undefined {
-  return scanRecord(obj, message).keys;
+/** An object's candidate keys (undefined when there are none); `names` is the run's. */
+export function joinKeysOf(
+  obj: Record<string, unknown>,
+  names: NameKinds,
+  message?: string,
+): string[] | undefined {
+  return scanRecord(obj, names, message).keys;
 }
 
 /** One walk over the record's fields for its candidate keys, stated duration and lane. */
-export function scanRecord(obj: Record<string, unknown>, message?: string): Readonly<RecordScan> {
+export function scanRecord(
+  obj: Record<string, unknown>,
+  names: NameKinds,
+  message?: string,
+): Readonly<RecordScan> {
   const scan: RecordScan = { keys: undefined, durationMs: undefined, lane: undefined };
-  walk(scan, obj, "", 0);
+  walk(scan, names, obj, "", 0);
   // "processing 3f2a…": a UUID inside the text names the work as well as a field would.
   if (message && message.length >= 36 && message.includes("-")) {
     for (const m of message.matchAll(UUID_IN_TEXT)) addKey(scan, "message", m[0]);
@@ -123,9 +150,15 @@ function addKey(scan: RecordScan, field: string, value: string): void {
 }
 
 /** One level of a record's fields (module-level, not a closure per record: it runs on every line). */
-function walk(scan: RecordScan, o: Record<string, unknown>, prefix: string, depth: number): void {
+function walk(
+  scan: RecordScan,
+  names: NameKinds,
+  o: Record<string, unknown>,
+  prefix: string,
+  depth: number,
+): void {
   for (const name in o) {
-    const kind = nameKind(name);
+    const kind = names.kind(name);
     if (kind === NEVER) continue;
     const v = o[name];
     if (kind === DURATION) {
@@ -145,7 +178,7 @@ function walk(scan: RecordScan, o: Record<string, unknown>, prefix: string, dept
         addKey(scan, prefix ? prefix + name : name, String(v));
       }
     } else if (v !== null && typeof v === "object" && !Array.isArray(v) && depth < MAX_DEPTH) {
-      walk(scan, v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
+      walk(scan, names, v as Record<string, unknown>, `${prefix}${name}.`, depth + 1);
     }
   }
 }
@@ -163,6 +196,6 @@ const LANE_FIELDS = new Set([
 ]);
 
 /** Which process/thread wrote the record (`1234/main`), for attaching id-less records by time. */
-export function laneOf(obj: Record<string, unknown>): string | undefined {
-  return scanRecord(obj).lane;
+export function laneOf(obj: Record<string, unknown>, names: NameKinds): string | undefined {
+  return scanRecord(obj, names).lane;
 }

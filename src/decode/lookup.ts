@@ -9,20 +9,40 @@ export interface Path {
   own: readonly string[];
 }
 
-const compiled = new Map<string, Path>();
-
-/** A field name prepared for lookups (cached: call it once per name, not per record). */
+/**
+ * A field name prepared for lookups, built anew: for the constant tables built once at load. Names
+ * known only at run time (`--time`, `--trace`, …) go through the run's `PathMemo`.
+ */
 export function path(key: string): Path {
-  let prepared = compiled.get(key);
-  if (!prepared) {
-    const splits: [string, Path][] = [];
-    for (let i = key.indexOf("."); i > 0; i = key.indexOf(".", i + 1)) {
-      splits.push([key.slice(0, i), path(key.slice(i + 1))]);
-    }
-    prepared = { key, splits, own: [key] };
-    compiled.set(key, prepared);
+  return compile(key, path);
+}
+
+function compile(key: string, inner: (key: string) => Path): Path {
+  const splits: [string, Path][] = [];
+  for (let i = key.indexOf("."); i > 0; i = key.indexOf(".", i + 1)) {
+    splits.push([key.slice(0, i), inner(key.slice(i + 1))]);
   }
-  return prepared;
+  return { key, splits, own: [key] };
+}
+
+/** One run's prepared field names (a run names few: those of its options). */
+export class PathMemo {
+  readonly #compiled = new Map<string, Path>();
+
+  /** A field name prepared for lookups (cached: call it once per name, or per record at no cost). */
+  path(key: string): Path {
+    let prepared = this.#compiled.get(key);
+    if (!prepared) {
+      prepared = compile(key, (k) => this.path(k));
+      this.#compiled.set(key, prepared);
+    }
+    return prepared;
+  }
+
+  /** How many names are prepared. */
+  get size(): number {
+    return this.#compiled.size;
+  }
 }
 
 function find(obj: Record<string, unknown>, path: Path): unknown {

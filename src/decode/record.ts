@@ -1,5 +1,6 @@
 import type { LogRecord } from "../model.js";
 import type { FieldOverrides } from "./context.js";
+import type { DecodeMemo } from "./memo.js";
 
 export interface DecodeOptions extends FieldOverrides {
   time?: string;
@@ -16,11 +17,13 @@ export interface DecodeOptions extends FieldOverrides {
   attributes?: boolean;
 }
 
-/** Where a JSON value came from, handed to decoders. */
+/** Where a JSON value came from, handed to decoders, with what the run's decoding remembers. */
 export interface DecodeContext {
   source: string;
   line: number;
   options: DecodeOptions;
+  /** The run's caches (one per run: `new DecodeMemo()`). */
+  memo: DecodeMemo;
 }
 
 export interface Decoder {

@@ -24,9 +24,6 @@ interface Node {
 const MAX_KEYS = 64;
 const MAX_NODES = 10_000;
 
-const root: Node = { next: new Map(), plan: undefined };
-let nodes = 0;
-
 function planFor(keys: Set<string>): ShapePlan {
   // A path reads `obj[key]`, then `obj[head]` for each dotted split: absent from the keys, it is undefined.
   const possible = (p: Path | undefined): boolean =>
@@ -45,21 +42,32 @@ function planFor(keys: Set<string>): ShapePlan {
   };
 }
 
-/** The plan for the object's own keys (in their order), or undefined past the bounds. */
-export function shapePlan(obj: Record<string, unknown>): ShapePlan | undefined {
-  let node = root;
-  let count = 0;
-  for (const key in obj) {
-    if (++count > MAX_KEYS) return undefined;
-    let next = node.next.get(key);
-    if (next === undefined) {
-      if (nodes >= MAX_NODES) return undefined;
-      next = { next: new Map(), plan: undefined };
-      node.next.set(key, next);
-      nodes++;
+/** One run's trie of record shapes (key sequences) → their plans, bounded. */
+export class ShapeMemo {
+  readonly #root: Node = { next: new Map(), plan: undefined };
+  #nodes = 0;
+
+  /** The plan for the object's own keys (in their order), or undefined past the bounds. */
+  plan(obj: Record<string, unknown>): ShapePlan | undefined {
+    let node = this.#root;
+    let count = 0;
+    for (const key in obj) {
+      if (++count > MAX_KEYS) return undefined;
+      let next = node.next.get(key);
+      if (next === undefined) {
+        if (this.#nodes >= MAX_NODES) return undefined;
+        next = { next: new Map(), plan: undefined };
+        node.next.set(key, next);
+        this.#nodes++;
+      }
+      node = next;
     }
-    node = next;
+    node.plan ??= planFor(new Set(Object.keys(obj)));
+    return node.plan;
   }
-  node.plan ??= planFor(new Set(Object.keys(obj)));
-  return node.plan;
+
+  /** Trie nodes held (one per distinct key-sequence prefix seen). */
+  get size(): number {
+    return this.#nodes;
+  }
 }

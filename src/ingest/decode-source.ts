@@ -1,5 +1,5 @@
 // One source's bytes → records: lines, platform wrappers, JSON framing, decoding.
-import { type DecodeOptions, decodeValue } from "../decode/index.js";
+import { type DecodeMemo, type DecodeOptions, decodeValue } from "../decode/index.js";
 import { errorFromStack } from "../decode/error.js";
 import { type FrameSink, JsonFramer, type SkipReason } from "../framing/json-framer.js";
 import { splitLines } from "../framing/lines.js";
@@ -77,14 +77,18 @@ class ContainerFraming {
   }
 }
 
-/** Decodes every record of the chunks; returns the number of physical lines. I/O errors are rethrown. */
+/**
+ * Decodes every record of the chunks; returns the number of physical lines. I/O errors are rethrown.
+ * `memo` is the run's: every source of one run shares it.
+ */
 export async function decodeSource(
   chunks: AsyncIterable<Buffer>,
   source: string,
   options: DecodeOptions,
   sink: SourceSink,
+  memo: DecodeMemo,
 ): Promise<number> {
-  const ctx = { source, line: 0, options };
+  const ctx = { source, line: 0, options, memo };
   // The line being framed, for a skipped plain line to join a stack trace.
   let text = "";
   const open = (): ContainerFraming =>

@@ -1,6 +1,6 @@
 // Wires sources → framing → decoding for every input, handing each record on as soon as it is decoded.
 import type { Readable } from "node:stream";
-import type { DecodeOptions } from "../decode/index.js";
+import { DecodeMemo, type DecodeOptions } from "../decode/index.js";
 import type { LogRecord } from "../model.js";
 import { isGzipFile, readSource } from "../sources/open.js";
 import { tailFile } from "../sources/tail.js";
@@ -55,6 +55,8 @@ export async function ingest(
   follow?: AbortSignal,
 ): Promise<IngestStats> {
   const stats: IngestStats = { sources: 0, lines: 0, records: 0, skipped: 0, skippedByReason: {} };
+  // What decoding remembers from line to line: this run's, shared by its sources, gone with it.
+  const memo = new DecodeMemo();
   const chunks = (spec: SourceSpec): AsyncIterable<Buffer> => {
     const raw =
       follow && spec.path && !isGzipFile(spec.path)
@@ -65,20 +67,26 @@ export async function ingest(
   const run = async (spec: SourceSpec): Promise<void> => {
     stats.sources++;
     try {
-      stats.lines += await decodeSource(chunks(spec), spec.name, options, {
-        record(r) {
-          stats.records++;
-          handlers.record(r);
+      stats.lines += await decodeSource(
+        chunks(spec),
+        spec.name,
+        options,
+        {
+          record(r) {
+            stats.records++;
+            handlers.record(r);
+          },
+          skip(reason, line, detail) {
+            stats.skipped++;
+            stats.skippedByReason[reason] = (stats.skippedByReason[reason] ?? 0) + 1;
+            if (reason === "not JSON") return;
+            const p: Problem = { source: spec.name, line, reason, fatal: false };
+            if (detail) p.detail = detail;
+            handlers.problem(p);
+          },
         },
-        skip(reason, line, detail) {
-          stats.skipped++;
-          stats.skippedByReason[reason] = (stats.skippedByReason[reason] ?? 0) + 1;
-          if (reason === "not JSON") return;
-          const p: Problem = { source: spec.name, line, reason, fatal: false };
-          if (detail) p.detail = detail;
-          handlers.problem(p);
-        },
-      });
+        memo,
+      );
     } catch (err) {
       handlers.problem({ source: spec.name, reason: describeIoError(err), fatal: true });
     }

@@ -4,14 +4,30 @@ const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
- * The instant last handed out when it is the same one again. Log lines arrive many per millisecond and
- * instants are never modified, so neighbours share one object instead of each holding its own.
+ * What one run's time parsing remembers (one per run, never module-level: caches belong to a run).
+ * Without one, the parsers below compute the same instants without caching.
  */
-let last: Instant = { ms: Number.NaN, ns: 0, digits: 0 };
+export class TimeMemo {
+  /**
+   * The instant last handed out when it is the same one again. Log lines arrive many per millisecond
+   * and instants are never modified, so neighbours share one object instead of each holding its own.
+   */
+  #last: Instant = { ms: Number.NaN, ns: 0, digits: 0 };
+  /** The last `YYYY-MM-DDTHH:MM:SS` seen and its epoch ms: consecutive log lines mostly share it. */
+  head = "";
+  base = 0;
 
-function shared(ms: number, ns: number, digits: number): Instant {
-  if (last.ms !== ms || last.ns !== ns || last.digits !== digits) last = { ms, ns, digits };
-  return last;
+  share(ms: number, ns: number, digits: number): Instant {
+    const last = this.#last;
+    if (last.ms !== ms || last.ns !== ns || last.digits !== digits) {
+      return (this.#last = { ms, ns, digits });
+    }
+    return last;
+  }
+}
+
+function shared(memo: TimeMemo | undefined, ms: number, ns: number, digits: number): Instant {
+  return memo ? memo.share(ms, ns, digits) : { ms, ns, digits };
 }
 
 /** Rounds a fraction-digit count up to the 0/3/6/9 grid used for output. */
@@ -23,10 +39,6 @@ function gridDigits(n: number): number {
 }
 
 const TAIL = /^(?:[.,](\d+))?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/** The last `YYYY-MM-DDTHH:MM:SS` seen and its epoch ms: consecutive log lines mostly share it. */
-let lastHead = "";
-let lastBase = 0;
 
 /** Applies the fraction and zone to the epoch ms of the date and time. */
 function withTail(base: number, frac: string | undefined, zone: string | undefined): Instant {
@@ -46,9 +58,8 @@ function withTail(base: number, frac: string | undefined, zone: string | undefin
   return { ms, ns, digits: gridDigits(frac?.length ?? 0) };
 }
 
-/** Parses RFC 3339 / ISO 8601 text (also `YYYY-MM-DD HH:MM:SS,mmm`). Zone-less text is read as UTC. */
-/** `.fff…Z` after a cached head, read without regex or slicing (the common case); undefined otherwise. */
-function fastUtcTail(text: string): Instant | undefined {
+/** `.fff…Z` after a known head, read without regex or slicing (the common case); undefined otherwise. */
+function fastUtcTail(text: string, base: number, memo: TimeMemo | undefined): Instant | undefined {
   let i = 19;
   let ms = 0;
   let sub = 0;
@@ -73,7 +84,7 @@ function fastUtcTail(text: string): Instant | undefined {
   }
   for (let d = digits; d < 3; d++) ms *= 10;
   for (let d = Math.max(digits, 3); d < 9; d++) sub *= 10;
-  return shared(lastBase + ms, sub, gridDigits(digits));
+  return shared(memo, base + ms, sub, gridDigits(digits));
 }
 
 /** Two or four ASCII digits at i, or -1. */
@@ -107,20 +118,30 @@ function canonicalHead(text: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, sec);
 }
 
-export function parseIsoInstant(input: string): Instant | undefined {
+/**
+ * Parses RFC 3339 / ISO 8601 text (also `YYYY-MM-DD HH:MM:SS,mmm`). Zone-less text is read as UTC.
+ * With the run's memo, a head equal to the last one is not read again.
+ */
+export function parseIsoInstant(input: string, memo?: TimeMemo): Instant | undefined {
   const text = input.trim();
-  if (lastHead === "" || !text.startsWith(lastHead)) {
-    const base = canonicalHead(text);
-    if (base >= 0) {
-      lastHead = text.slice(0, 19);
-      lastBase = base;
+  let head = memo?.head ?? "";
+  let headMs = memo?.base ?? 0;
+  if (head === "" || !text.startsWith(head)) {
+    const canonical = canonicalHead(text);
+    if (canonical >= 0) {
+      head = text.slice(0, 19);
+      headMs = canonical;
+      if (memo) {
+        memo.head = head;
+        memo.base = headMs;
+      }
     }
   }
-  if (lastHead !== "" && text.startsWith(lastHead)) {
-    const fast = fastUtcTail(text);
+  if (head !== "" && text.startsWith(head)) {
+    const fast = fastUtcTail(text, headMs, memo);
     if (fast) return fast;
     const tail = TAIL.exec(text.slice(19));
-    if (tail) return withTail(lastBase, tail[1], tail[2]);
+    if (tail) return withTail(headMs, tail[1], tail[2]);
   }
   const m = ISO.exec(text);
   if (!m) return undefined;
@@ -145,9 +166,9 @@ export function parseIsoInstant(input: string): Instant | undefined {
   ) {
     return undefined;
   }
-  if (s !== undefined && text.length >= 19) {
-    lastHead = text.slice(0, 19);
-    lastBase = base;
+  if (memo && s !== undefined && text.length >= 19) {
+    memo.head = text.slice(0, 19);
+    memo.base = base;
   }
   return withTail(base, frac, zone);
 }
@@ -167,9 +188,9 @@ export function epochDigitsInstant(digits: string): Instant | undefined {
 }
 
 /** A safe-integer epoch count, unit by magnitude (as epochDigitsInstant, without going through text). */
-function epochIntegerInstant(n: number): Instant | undefined {
+function epochIntegerInstant(n: number, memo: TimeMemo | undefined): Instant | undefined {
   if (n >= 1e13 && n < 1e16) return { ms: Math.floor(n / 1000), ns: (n % 1000) * 1000, digits: 6 };
-  if (n >= 1e10 && n < 1e13) return shared(n, 0, 3);
+  if (n >= 1e10 && n < 1e13) return shared(memo, n, 0, 3);
   if (n >= 1e8 && n < 1e10) return { ms: n * 1000, ns: 0, digits: 0 };
   return n >= 1e16 ? epochDigitsInstant(String(n)) : undefined;
 }
@@ -197,17 +218,20 @@ export function fromSecondsNanos(seconds: number, nanos: number): Instant {
   return { ms: seconds * 1000 + Math.floor(nanos / 1e6), ns: nanos % 1e6, digits: 9 };
 }
 
-/** Reads any time value found in a log: ISO text, epoch number (unit by magnitude), numeric text. */
-export function parseTimeValue(value: unknown): Instant | undefined {
+/**
+ * Reads any time value found in a log: ISO text, epoch number (unit by magnitude), numeric text.
+ * `memo` is the run's (`new TimeMemo()` once per run), so neighbouring lines share their work.
+ */
+export function parseTimeValue(value: unknown, memo: TimeMemo): Instant | undefined {
   if (typeof value === "string") {
     // ISO text (`YYYY-…`) is the common case: skip the numeric checks for it.
-    if (value.charCodeAt(4) === 45) return parseIsoInstant(value);
+    if (value.charCodeAt(4) === 45) return parseIsoInstant(value, memo);
     if (/^\d{9,19}$/.test(value)) return epochDigitsInstant(value);
     if (/^\d{9,10}\.\d+$/.test(value)) return epochSecondsFloat(Number(value));
-    return parseIsoInstant(value);
+    return parseIsoInstant(value, memo);
   }
   if (typeof value === "number" && Number.isFinite(value) && value > 0) {
-    if (Number.isInteger(value)) return epochIntegerInstant(value);
+    if (Number.isInteger(value)) return epochIntegerInstant(value, memo);
     if (value < 1e11) return epochSecondsFloat(value);
     // Fractional milliseconds (e.g. performance-derived).
     const us = Math.round(value * 1000);
@@ -215,7 +239,7 @@ export function parseTimeValue(value: unknown): Instant | undefined {
   }
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
-    if ("$date" in o) return parseTimeValue(o.$date);
+    if ("$date" in o) return parseTimeValue(o.$date, memo);
     if (typeof o.seconds === "number" || typeof o.seconds === "string") {
       return fromSecondsNanos(Number(o.seconds), Number(o.nanos ?? 0));
     }

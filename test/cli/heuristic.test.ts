@@ -4,7 +4,7 @@
 // the worker never extracted the incoming context, so each of its jobs started a fresh trace.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { joinKeysOf } from "../../src/decode/join-keys.js";
+import { joinKeysOf, NameKinds } from "../../src/decode/join-keys.js";
 import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
 import {
@@ -36,11 +36,12 @@ function truthOf(scenario: string): Map<string, string> {
 /** The lines that carry any candidate key: all a join can go by without --attach-by-time. */
 function keyedLines(scenario: string, files = FILES): Set<string> {
   const out = new Set<string>();
+  const names = new NameKinds();
   for (const f of files) {
     readFileSync(`fixtures/${scenario}/${f}`, "utf8")
       .split("\n")
       .forEach((text, i) => {
-        if (text && joinKeysOf(JSON.parse(text) as Record<string, unknown>)) {
+        if (text && joinKeysOf(JSON.parse(text) as Record<string, unknown>, names)) {
           out.add(`fixtures/${scenario}/${f}:${i + 1}`);
         }
       });

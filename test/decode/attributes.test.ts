@@ -11,13 +11,13 @@ import {
   TOO_DEEP,
 } from "../../src/decode/attributes.js";
 import { MAX_STACK } from "../../src/decode/error.js";
-import { type DecodeOptions, decodeValue } from "../../src/decode/index.js";
+import { DecodeMemo, type DecodeOptions, decodeValue } from "../../src/decode/index.js";
 import type { JsonValue, LogRecord } from "../../src/model.js";
 import { parseJson } from "../../src/util/json.js";
 
 function decode(line: string | object, options: DecodeOptions = {}): LogRecord[] {
   const text = typeof line === "string" ? line : JSON.stringify(line);
-  return decodeValue(parseJson(text), { source: "t", line: 1, options });
+  return decodeValue(parseJson(text), { source: "t", line: 1, options, memo: new DecodeMemo() });
 }
 const one = (line: string | object, options?: DecodeOptions): LogRecord => {
   const [r] = decode(line, options);

@@ -5,7 +5,7 @@
 // python-json-logger 4.2.0, structlog 26.1.0, run in a scratch directory outside the repo), copied as is.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeValue } from "../../src/decode/index.js";
+import { DecodeMemo, decodeValue } from "../../src/decode/index.js";
 import type { LogRecord } from "../../src/model.js";
 import { formatInstant } from "../../src/util/instant.js";
 import { parseJson } from "../../src/util/json.js";
@@ -69,7 +69,12 @@ function pick(record: Record<string, unknown>, keys: string[]): Record<string, u
 describe.each(files)("%s", (file) => {
   const cases = JSON.parse(readFileSync(new URL(file, DIR), "utf8")) as Case[];
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const records = decodeValue(parseJson(c.input), { source: "case", line: 1, options: {} });
+    const records = decodeValue(parseJson(c.input), {
+      source: "case",
+      line: 1,
+      options: {},
+      memo: new DecodeMemo(),
+    });
     const expected = Array.isArray(c.expect) ? c.expect : [c.expect];
     expect(records).toHaveLength(expected.length);
     expected.forEach((e, i) => {

@@ -1,11 +1,11 @@
 // How long a record says its work took: unit from the field name, or from the text.
 import { describe, expect, it } from "vitest";
 import { parseDurationText } from "../../src/decode/duration.js";
-import { scanRecord } from "../../src/decode/join-keys.js";
+import { NameKinds, scanRecord } from "../../src/decode/join-keys.js";
 
 /** The duration a record states, read in the same pass as its join keys. */
 const pickDurationMs = (obj: Record<string, unknown>): number | undefined =>
-  scanRecord(obj).durationMs;
+  scanRecord(obj, new NameKinds()).durationMs;
 
 describe("parseDurationText", () => {
   it("reads single units and Go's compound form", () => {

@@ -1,10 +1,18 @@
 // Unit tests of candidate join keys: which fields and values of a log record may name its operation.
 import { describe, expect, it } from "vitest";
-import { isIdShaped, joinKeysOf as keysAsPairs, laneOf } from "../../src/decode/join-keys.js";
+import {
+  isIdShaped,
+  joinKeysOf as keysAsPairs,
+  laneOf as laneIn,
+  NameKinds,
+} from "../../src/decode/join-keys.js";
+
+/** One run's name classes for the whole file, as one run of the CLI would use. */
+const names = new NameKinds();
 
 /** The keys as `field=value` entries, easier to read in expectations than the flat pair list. */
 function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | undefined {
-  const pairs = keysAsPairs(obj, message);
+  const pairs = keysAsPairs(obj, names, message);
   if (!pairs) return undefined;
   const out: string[] = [];
   for (let i = 0; i < pairs.length; i += 2) out.push(`${pairs[i]}=${pairs[i + 1]}`);
@@ -14,6 +22,7 @@ function joinKeysOf(obj: Record<string, unknown>, message?: string): string[] | 
 const UUID = "3f2a9c1e-7b4d-4e8a-9f10-2c3d4e5f6a7b";
 const ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const HEX16 = "a3f9c2e1b4d5f6a7";
+const laneOf = (obj: Record<string, unknown>): string | undefined => laneIn(obj, names);
 
 describe("joinKeysOf: id-like field names", () => {
   it.each([

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseTraceparent } from "../../src/decode/ids.js";
-import { decodeValue } from "../../src/decode/index.js";
+import { DecodeMemo, decodeValue } from "../../src/decode/index.js";
 
 interface Vector {
   header?: string;
@@ -33,7 +33,7 @@ describe("traceparent in a request's headers (header name case-insensitive, othe
     (header, v) => {
       const [record] = decodeValue(
         { msg: "request", headers: { [header]: v.value } },
-        { source: "t", line: 1, options: {} },
+        { source: "t", line: 1, options: {}, memo: new DecodeMemo() },
       );
       if (!v.valid) expect(record?.traceId).toBeUndefined();
       else expect(record).toMatchObject({ traceId: v.traceId, parentSpanId: v.spanId });

@@ -1,5 +1,6 @@
 // One source through lines, wrappers, framing and decoding; stack traces joined to their error record.
 import { describe, expect, it } from "vitest";
+import { DecodeMemo } from "../../src/decode/index.js";
 import { decodeSource } from "../../src/ingest/decode-source.js";
 import type { LogRecord } from "../../src/model.js";
 
@@ -17,6 +18,7 @@ async function decode(text: string) {
       record: (r) => records.push(r),
       skip: (reason, line) => skips.push(`${line}: ${reason}`),
     },
+    new DecodeMemo(),
   );
   return { lines, records, skips };
 }

@@ -11,6 +11,7 @@ import {
   minInstant,
   parseIsoInstant,
   parseTimeValue,
+  TimeMemo,
   toEpochMs,
   unixNanoInstant,
 } from "../../src/util/instant.js";
@@ -18,6 +19,8 @@ import { parseJson } from "../../src/util/json.js";
 
 const BASE_MS = 1709622489000; // 2024-03-05T07:08:09Z
 const EPOCH_MS = 1700000000000; // 2023-11-14T22:13:20Z
+/** One run's time memo for the file: the cases below also go through its cached heads. */
+const memo = new TimeMemo();
 
 describe("parseIsoInstant / parseTimeValue: text shapes (FORMATS.md §10)", () => {
   it.each([
@@ -55,7 +58,7 @@ describe("parseIsoInstant / parseTimeValue: text shapes (FORMATS.md §10)", () =
   ])("%s", (input, ms, ns, digits, formatted) => {
     const t = parseIsoInstant(input);
     expect(t).toEqual({ ms, ns, digits });
-    expect(parseTimeValue(input)).toEqual(t);
+    expect(parseTimeValue(input, memo)).toEqual(t);
     expect(formatInstant(t!)).toBe(formatted);
   });
 
@@ -72,7 +75,7 @@ describe("parseIsoInstant / parseTimeValue: text shapes (FORMATS.md §10)", () =
     "01/Jan/2010:10:11:23 -0400",
   ])("rejects %j", (input) => {
     expect(parseIsoInstant(input)).toBeUndefined();
-    expect(parseTimeValue(input)).toBeUndefined();
+    expect(parseTimeValue(input, memo)).toBeUndefined();
   });
 
   it.each(["2024-02-30T00:00:00Z", "2024-13-01T00:00:00Z", "2024-03-05T25:61:00Z"])(
@@ -122,14 +125,14 @@ describe("parseTimeValue: epoch numbers and objects", () => {
     ],
     ["log4j2 instant, no nanos", { epochSecond: 1700000000 }, "2023-11-14T22:13:20.000000000Z", 9],
   ])("%s", (_label, value, formatted, digits) => {
-    const t = parseTimeValue(value);
+    const t = parseTimeValue(value, memo);
     expect(t?.digits).toBe(digits);
     expect(formatInstant(t!)).toBe(formatted);
   });
 
   it("reads a ns epoch that went through parseJson without losing digits", () => {
     const { ts } = parseJson('{"ts":1700000000123456789}') as { ts: unknown };
-    expect(parseTimeValue(ts)).toEqual({ ms: EPOCH_MS + 123, ns: 456_789, digits: 9 });
+    expect(parseTimeValue(ts, memo)).toEqual({ ms: EPOCH_MS + 123, ns: 456_789, digits: 9 });
   });
 
   it.each([
@@ -147,7 +150,7 @@ describe("parseTimeValue: epoch numbers and objects", () => {
     ["array", [1700000000]],
     ["{$date} with $numberLong", { $date: { $numberLong: "x" } }],
   ])("rejects %s", (_label, value) => {
-    expect(parseTimeValue(value)).toBeUndefined();
+    expect(parseTimeValue(value, memo)).toBeUndefined();
   });
 });
 
@@ -251,5 +254,31 @@ describe("instant arithmetic", () => {
 
   it("converts to fractional epoch ms", () => {
     expect(toEpochMs(a)).toBe(1000.5);
+  });
+});
+
+describe("TimeMemo: one run's cache", () => {
+  it("hands neighbours one instant within a memo, a new one in another memo or without one", () => {
+    const a = new TimeMemo();
+    const b = new TimeMemo();
+    const text = "2024-03-05T07:08:09.123Z";
+    const first = parseTimeValue(text, a);
+    expect(parseTimeValue(text, a)).toBe(first);
+    expect(parseTimeValue(text, b)).toEqual(first);
+    expect(parseTimeValue(text, b)).not.toBe(first);
+    expect(parseIsoInstant(text)).toEqual(first);
+    expect(parseIsoInstant(text)).not.toBe(first);
+    expect(b.head).toBe("2024-03-05T07:08:09");
+  });
+
+  it("reads a new head after a cached one the same with or without a memo", () => {
+    const m = new TimeMemo();
+    for (const text of [
+      "2024-03-05T07:08:09Z",
+      "2024-03-05T07:08:10.5+01:00",
+      "2024-03-05 07:08:10,5",
+    ]) {
+      expect(parseIsoInstant(text, m)).toEqual(parseIsoInstant(text));
+    }
   });
 });

@@ -27,7 +27,7 @@ export const langsmithRun: Decoder = {
         attributes: { run_type: o.run_type, extra: o.extra, outputs: o.outputs, tags: o.tags },
         events: () =>
           spanEvents<unknown>(o.events, (e) =>
-            isObject(e) ? spanEvent(e.name, e.time, e.kwargs) : undefined,
+            isObject(e) ? spanEvent(e.name, e.time, e.kwargs, ctx) : undefined,
           ),
         error: { error: o.error },
       },
@@ -63,7 +63,7 @@ export const openaiAgents: Decoder = {
         idSource: "openai-agents",
       };
       if (traceId) record.traceId = traceId;
-      if (ctx.options.joinKeys) record.keys = joinKeysOf(record.attributes!);
+      if (ctx.options.joinKeys) record.keys = joinKeysOf(record.attributes!, ctx.memo.names);
       return [record];
     }
     const data = isObject(o.span_data) ? o.span_data : {};

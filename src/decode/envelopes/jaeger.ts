@@ -45,7 +45,7 @@ function decodeTrace(trace: Record<string, unknown>, ctx: DecodeContext): LogRec
             spanEvents<unknown>(s.logs, (l) => {
               if (!isObject(l)) return undefined;
               const { event, ...fields } = tags(l.fields);
-              return spanEvent(event ?? "log", String(l.timestamp ?? ""), fields);
+              return spanEvent(event ?? "log", String(l.timestamp ?? ""), fields, ctx);
             }),
           resource: () => flatAttributes(isObject(process) ? tags(process.tags) : {}),
         },

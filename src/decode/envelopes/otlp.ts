@@ -98,7 +98,7 @@ function decodeLogRecord(
     unixNanoInstant(field(lr, "observedTimeUnixNano") as string);
   if (time) record.time = time;
   if (service) record.service = service;
-  if (ctx.options.joinKeys && attributes) record.keys = joinKeysOf(attributes);
+  if (ctx.options.joinKeys && attributes) record.keys = joinKeysOf(attributes, ctx.memo.names);
   // `--join heuristic` reads no log line's trace context.
   if (ctx.options.explicitIds === false) return record;
   const traceId = normalizeTraceId(field(lr, "traceId"));
@@ -131,7 +131,7 @@ function decodeSpan(
       attributes: keyValues(list(s, "attributes")),
       events: () =>
         spanEvents<Record<string, unknown>>(list(s, "events"), (e) =>
-          spanEvent(e.name, field(e, "timeUnixNano"), keyValues(list(e, "attributes"))),
+          spanEvent(e.name, field(e, "timeUnixNano"), keyValues(list(e, "attributes")), ctx),
         ),
       resource: () => resource.attributes,
     },

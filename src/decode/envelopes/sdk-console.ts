@@ -39,7 +39,7 @@ export const pythonConsoleSpan: Decoder = {
         attributes: o.attributes,
         events: () =>
           spanEvents<unknown>(o.events, (e) =>
-            isObject(e) ? spanEvent(e.name, e.timestamp, e.attributes) : undefined,
+            isObject(e) ? spanEvent(e.name, e.timestamp, e.attributes, ctx) : undefined,
           ),
         resource: () => flatAttributes(resource),
       },
@@ -82,7 +82,7 @@ export const goStdoutTrace: Decoder = {
         attributes: goKeyValues(o.Attributes),
         events: () =>
           spanEvents<unknown>(o.Events, (e) =>
-            isObject(e) ? spanEvent(e.Name, e.Time, goKeyValues(e.Attributes)) : undefined,
+            isObject(e) ? spanEvent(e.Name, e.Time, goKeyValues(e.Attributes), ctx) : undefined,
           ),
         resource: () => flatAttributes(resource),
       },

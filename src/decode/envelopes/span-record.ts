@@ -53,8 +53,13 @@ export interface SpanParts {
 }
 
 /** A span event from its exporter's spelling: name, time (any form `parseTimeValue` reads), attributes. */
-export function spanEvent(name: unknown, time: unknown, attributes: unknown): SpanEvent {
-  const at = parseTimeValue(time);
+export function spanEvent(
+  name: unknown,
+  time: unknown,
+  attributes: unknown,
+  ctx: DecodeContext,
+): SpanEvent {
+  const at = parseTimeValue(time, ctx.memo.time);
   const attrs = flatAttributes(attributes);
   return {
     name: typeof name === "string" ? capString(name) : "",
@@ -126,11 +131,11 @@ export function spanRecord(
 ): LogRecord[] {
   const traceId = ids.traceId(p.traceId);
   const spanId = ids.spanId(p.spanId);
-  const start = parseTimeValue(p.start);
+  const start = parseTimeValue(p.start, ctx.memo.time);
   if ((!traceId && !p.parentSpanId) || !spanId || !start) return [];
   const name = typeof p.name === "string" ? p.name : "";
   const facts: SpanFacts = { name, start, status: spanStatus(p.status) };
-  const end = parseTimeValue(p.end);
+  const end = parseTimeValue(p.end, ctx.memo.time);
   if (end) facts.end = end;
   const kind = spanKind(p.kind);
   if (kind) facts.kind = kind;
@@ -152,7 +157,7 @@ export function spanRecord(
     attributes,
   };
   // A span export's attributes hold the business ids its log lines would.
-  if (ctx.options.joinKeys) record.keys = joinKeysOf(attributes);
+  if (ctx.options.joinKeys) record.keys = joinKeysOf(attributes, ctx.memo.names);
   if (traceId) record.traceId = traceId;
   const parent = ids.spanId(p.parentSpanId);
   if (parent) record.parentSpanId = parent;
