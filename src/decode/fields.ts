@@ -92,6 +92,7 @@ export const LEVEL_KEYS = [
   "loglevel",
   "log_level",
   "levelno",
+  "@fields.level",
   "severityNumber",
   "severity_number",
   "Severity",
@@ -227,6 +228,8 @@ export const MESSAGE_KEYS = [
   "Body",
   "text",
   "log",
+  // Logstash's event format (winston's `format.logstash()`): `@message`, the rest under `@fields`.
+  "@message",
 ] as const;
 export const MESSAGE_PATHS = MESSAGE_KEYS.map(path);
 

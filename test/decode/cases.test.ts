@@ -2,7 +2,8 @@
 // decoded through the same path as the CLI (lossless JSON parse → decoder registry). A case states
 // only the fields it names (`attributes`, `error`, `events`, `resource` included). errors-node.json and
 // errors-python.json are lines written by the real libraries (pino 10.4.0, bunyan 2.0.5, winston 3.19.0,
-// python-json-logger 4.2.0, structlog 26.1.0, run in a scratch directory outside the repo), copied as is.
+// python-json-logger 4.2.0, structlog 26.1.0, run in a scratch directory outside the repo), copied as is;
+// so are the pino 10.4.0 and winston 3.19.0 lines of context-anywhere.json.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DecodeMemo, decodeValue } from "../../src/decode/index.js";
