@@ -1,6 +1,6 @@
 // Nesting for spans whose records name no parent (pino/winston/MDC logs carry trace and span ids only).
 // Learned from all traces at once: which service calls which, and which first lines mark an incoming call.
-import { diffMs, toEpochMs } from "../util/instant.js";
+import { toEpochMs } from "../util/instant.js";
 import type { SpanDraft, SpanSet } from "./spans.js";
 
 /** Statistics over every trace of the input, used to judge each candidate parent. */
@@ -36,10 +36,20 @@ export function messageTemplate(message: string): string {
     .replace(/[0-9a-f]{8,}|[\d.:-]+/gi, "#");
 }
 
+/** When a span's work shows first and last: its log lines, else (an exported span) its start and end. */
+function firstMs(s: SpanDraft): number {
+  return toEpochMs(s.firstRecord ?? s.start);
+}
+
+function lastMs(s: SpanDraft): number {
+  return toEpochMs(s.lastRecord ?? s.end);
+}
+
+/** The spans inference works with — those with log lines, and exported ones — by when they begin. */
 function timeline(set: SpanSet): SpanDraft[] {
   return [...set.spans.values()]
-    .filter((s) => s.firstRecord)
-    .sort((a, b) => diffMs(a.firstRecord!, b.firstRecord!));
+    .filter((s) => s.firstRecord || s.timing === "measured")
+    .sort((a, b) => firstMs(a) - firstMs(b));
 }
 
 function bump<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -127,7 +137,7 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
       const entering = seen.size > 0 && (!seen.has(s.service) || isEntryLike(model, s));
       seen.add(s.service);
       if (!entering) continue;
-      const caller = lastOtherActivity(near(spans, i, 0, undefined), s, toEpochMs(s.firstRecord!));
+      const caller = lastOtherActivity(near(spans, i, 0, undefined), s, firstMs(s));
       if (!caller) continue;
       const row = bump(model.calls, caller.service, () => new Map<string, number>());
       row.set(s.service, (row.get(s.service) ?? 0) + 1);
@@ -137,7 +147,7 @@ export function learnCallModel(sets: SpanSet[]): CallModel {
         p.records.filter((r) => r.time && !r.span).map((r) => ({ p, r, at: toEpochMs(r.time!) })),
       )
       .sort((a, b) => a.at - b.at);
-    const starts = spans.map((p) => ({ p, at: toEpochMs(p.firstRecord!) }));
+    const starts = spans.map((p) => ({ p, at: firstMs(p) }));
     let k = 0;
     for (const e of events) {
       while (k < starts.length && starts[k]!.at <= e.at) k++;
@@ -208,7 +218,7 @@ function mostRecent(candidates: SpanDraft[], t: number): SpanDraft | undefined {
 }
 
 function isOpenAt(p: SpanDraft, t: number): boolean {
-  return toEpochMs(p.firstRecord!) <= t && t <= toEpochMs(p.lastRecord!);
+  return firstMs(p) <= t && t <= lastMs(p);
 }
 
 /**
@@ -218,13 +228,13 @@ function isOpenAt(p: SpanDraft, t: number): boolean {
 function chooseRoot(spans: SpanDraft[]): SpanDraft | undefined {
   const measured = spans.find((s) => s.timing === "measured" && !s.parentSpanId);
   if (measured) return measured;
-  const start = spans[0] ? toEpochMs(spans[0].firstRecord!) : 0;
+  const start = spans[0] ? firstMs(spans[0]) : 0;
   let best: SpanDraft | undefined;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const s of spans) {
     if (s.parentSpanId) continue;
-    const first = toEpochMs(s.firstRecord!);
-    const score = toEpochMs(s.lastRecord!) - first - 2 * (first - start);
+    const first = firstMs(s);
+    const score = lastMs(s) - first - 2 * (first - start);
     if (score > bestScore) {
       best = s;
       bestScore = score;
@@ -265,9 +275,9 @@ export function inferParents(set: SpanSet, model: CallModel): void {
     const firstOfService = !entered.has(s.service);
     entered.add(s.service);
     if (s.parentSpanId || s === root) continue;
-    const t = toEpochMs(s.firstRecord!);
+    const t = firstMs(s);
     const around = near(spans, i, WINDOW, root).filter((p) => p !== s);
-    const before = around.filter((p) => toEpochMs(p.firstRecord!) <= t);
+    const before = around.filter((p) => firstMs(p) <= t);
     let parent: SpanDraft | undefined;
     const same = before.filter((p) => p.service === s.service);
     if (same.length === 0 && !firstOfService && root?.service === s.service) {
@@ -305,11 +315,11 @@ function bestOverlap(candidates: SpanDraft[], s: SpanDraft): SpanDraft | undefin
   let bestOverlapMs = Number.NEGATIVE_INFINITY;
   for (const p of candidates) {
     const overlap =
-      Math.min(toEpochMs(p.lastRecord!), toEpochMs(s.lastRecord!)) -
-      Math.max(toEpochMs(p.firstRecord!), toEpochMs(s.firstRecord!));
+      Math.min(lastMs(p), lastMs(s)) -
+      Math.max(firstMs(p), firstMs(s));
     if (
       overlap > bestOverlapMs ||
-      (overlap === bestOverlapMs && best && diffMs(p.firstRecord!, best.firstRecord!) < 0)
+      (overlap === bestOverlapMs && best && firstMs(p) < firstMs(best))
     ) {
       best = p;
       bestOverlapMs = overlap;

@@ -193,12 +193,7 @@ describe("rootOf", () => {
     expect(rootOf(b.finish())?.spanId).toBe("2".repeat(16));
   });
 
-  // BUG (src/correlate/infer-parents.ts `timeline`): only spans with a timed log line (`firstRecord`)
-  // take part in inference, so a span known only from its export is never seen by `chooseRoot` — whose
-  // comment promises "a measured one if any" — nor as anyone's parent. An exported root whose service
-  // logged nothing loses to a log-only span: that span becomes the root (and names the trace in
-  // `--summary`, which uses rootOf).
-  it.fails("prefers a measured span without a parent even when it logged no line", () => {
+  it("prefers a measured span without a parent even when it logged no line", () => {
     const { set, root } = exportedRootWithLoggedChild();
     expect(rootOf(set)?.spanId).toBe(root);
   });
@@ -440,10 +435,7 @@ describe("inferParents", () => {
     expect(parents(u)).toEqual({ root: "-", child: "root", other: "root (inferred)" });
   });
 
-  // BUG (src/correlate/infer-parents.ts `timeline`, see rootOf above): a log-only span whose parent is
-  // not stated is not hung under the trace's exported root when that root logged no line; it stays a
-  // second root of the trace.
-  it.fails("hangs a log-only span under the exported root that logged no line", () => {
+  it("hangs a log-only span under the exported root that logged no line", () => {
     const { set, root, logged } = exportedRootWithLoggedChild();
     inferParents(set, EMPTY);
     expect(set.spans.get(logged)).toMatchObject({ parentSpanId: root, parentInferred: true });
