@@ -21,35 +21,8 @@ export interface JsonDoc {
   unmatched: JsonRecord[];
 }
 
-function pairs(n: number): number {
-  return (n * (n - 1)) / 2;
-}
-
-/** Pairwise precision/recall/F1 of "same group" between two labelings of the same items. */
-export function pairwiseF1(
-  predicted: Map<string, string>,
-  truth: Map<string, string>,
-): { precision: number; recall: number; f1: number } {
-  const cells = new Map<string, number>();
-  const predSizes = new Map<string, number>();
-  const trueSizes = new Map<string, number>();
-  for (const [item, t] of truth) {
-    const p = predicted.get(item) ?? `unassigned:${item}`;
-    cells.set(`${p}\u0000${t}`, (cells.get(`${p}\u0000${t}`) ?? 0) + 1);
-    predSizes.set(p, (predSizes.get(p) ?? 0) + 1);
-    trueSizes.set(t, (trueSizes.get(t) ?? 0) + 1);
-  }
-  let tp = 0;
-  for (const n of cells.values()) tp += pairs(n);
-  let predPairs = 0;
-  for (const n of predSizes.values()) predPairs += pairs(n);
-  let truePairs = 0;
-  for (const n of trueSizes.values()) truePairs += pairs(n);
-  const precision = predPairs === 0 ? 1 : tp / predPairs;
-  const recall = truePairs === 0 ? 1 : tp / truePairs;
-  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  return { precision, recall, f1 };
-}
+/** Pairwise precision/recall/F1 of "same group": one implementation, the eval's. */
+export { pairwiseF1 } from "../../eval/score.mjs";
 
 /** `source:line` → trace id as grouped in the output. */
 export function predictedGroups(doc: JsonDoc): Map<string, string> {
