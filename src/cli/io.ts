@@ -97,8 +97,8 @@ export function decodeOptionsOf(opts: CorrelateOptions): DecodeOptions {
   if (opts.timeField) d.time = opts.timeField;
   if (opts.serviceField) d.service = opts.serviceField;
   if (opts.messageField) d.message = opts.messageField;
-  // Follow mode joins by explicit ids only: no keys to keep per record.
-  if (opts.join !== "ids" && opts.join !== "off" && !opts.follow) d.joinKeys = true;
+  // The heuristic join reads candidate keys (in batch and, over a sliding window, with --follow).
+  if (opts.join !== "ids" && opts.join !== "off") d.joinKeys = true;
   // The heuristic join ignores the trace context of log lines: not read at all.
   if (opts.join === "heuristic") d.explicitIds = false;
   // The summary table prints no record: their attributes, errors and span events are not built.

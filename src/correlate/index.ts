@@ -66,7 +66,10 @@ export class Correlator {
     this.#core = new TraceCore(this.#keepRecords);
   }
 
-  add(record: LogRecord): void {
+  add(decoded: LogRecord): void {
+    // The join's candidate keys are read here, once: the record kept from now on is one without them.
+    const keys = decoded.keys;
+    const record: LogRecord = keys ? { ...decoded, keys: undefined } : decoded;
     const named = this.#namer.note(record);
     if (!named) this.#unnamed.push(record);
     if (this.#mode === "off") {
@@ -77,7 +80,7 @@ export class Correlator {
     // service), but takes its place in the trace's order now.
     const byIds = this.#usesIds(record);
     if (!byIds || this.#core.add(record, 0, named) === undefined) this.#rest.push(record);
-    if (this.#mode !== "ids") this.#noteKeys(record, named, byIds);
+    if (this.#mode !== "ids" && keys) this.#noteKeys(record, keys, named, byIds);
   }
 
   /** `--join heuristic` goes by span exports' ids only: log lines' trace context is ignored. */
@@ -85,14 +88,13 @@ export class Correlator {
     return this.#mode !== "heuristic" || record.span !== undefined;
   }
 
-  #noteKeys(record: LogRecord, named: boolean, byIds: boolean): void {
-    if (!record.keys) return;
+  #noteKeys(record: LogRecord, keys: readonly string[], named: boolean, byIds: boolean): void {
     const traced = byIds && record.traceId !== undefined;
-    if (traced && !record.span && this.#notes.repeats(record.traceId!, record)) return;
+    if (traced && !record.span && this.#notes.repeats(record.traceId!, record.spanId, keys)) return;
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
     // named late (its service is not known yet), nor one whose trace id the Datadog merge may rewrite.
     const slim = !this.#keepRecords && named && traced && record.spanId !== undefined;
-    this.#keys.add(record, !slim);
+    this.#keys.add(record, keys, !slim);
   }
 
   /** Each record that named no service, in its named form: its source's service. */
@@ -128,14 +130,11 @@ export class Correlator {
     let unmatched = rest.map(named);
     let attached = false;
     // The one place where placements become records of traces; each record is placed at most once.
-    const apply = (placements: readonly Placement[]): Set<LogRecord> => {
-      const placed = new Set<LogRecord>();
+    const apply = (placements: readonly Placement[]): void => {
       for (const p of placements) {
         const traceId = core.traceOfId(p.traceId);
-        core.builderOf(traceId).add(applyPlacement({ ...p, traceId }, named(p.record)));
-        placed.add(p.record);
+        core.builderOf(traceId).add(applyPlacement(p, named(p.record), traceId));
       }
-      return placed;
     };
     if (this.#mode !== "ids") {
       this.#keys.settle({
@@ -148,12 +147,13 @@ export class Correlator {
         explain: this.#settings.explain ?? false,
       });
       callers = foldTraces(join, core);
-      const joined = apply(join.placed);
-      unmatched = rest.filter((r) => !joined.has(r)).map(named);
+      apply(join.placed);
+      unmatched = unplaced(rest, join.placed).map(named);
       if (this.#settings.attachByTime) {
-        const byTime = apply(attachByTime(buildersOf(core), unmatched));
-        attached = byTime.size > 0;
-        unmatched = unmatched.filter((r) => !byTime.has(r));
+        const byTime = attachByTime(buildersOf(core), unmatched);
+        apply(byTime);
+        attached = byTime.length > 0;
+        unmatched = unplaced(unmatched, byTime);
       }
     }
     inInputOrder(unmatched);
@@ -178,8 +178,26 @@ export class Correlator {
       traces.push(trace);
     }
     if (join) for (const t of traces) describeJoin(t, join.traces.get(t.traceId), attached);
-    return { traces, unmatched, join };
+    // The placements are applied: the result keeps what the join learned, not a placement per record.
+    return { traces, unmatched, join: join && { ...join, placed: [] } };
   }
+}
+
+/**
+ * The records no placement took. Placements come in the records' own order (the join's rows and
+ * attach-by-time's records are in input order), so one walk over both tells them apart.
+ */
+function unplaced(records: readonly LogRecord[], placements: readonly Placement[]): LogRecord[] {
+  const out: LogRecord[] = [];
+  let k = 0;
+  for (const r of records) {
+    if (placements[k]?.record === r) k++;
+    else out.push(r);
+  }
+  if (k === placements.length) return out;
+  // Not in the records' order after all: tell them apart by identity.
+  const placed = new Set(placements.map((p) => p.record));
+  return records.filter((r) => !placed.has(r));
 }
 
 /**

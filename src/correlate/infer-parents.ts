@@ -314,9 +314,7 @@ function bestOverlap(candidates: SpanDraft[], s: SpanDraft): SpanDraft | undefin
   let best: SpanDraft | undefined;
   let bestOverlapMs = Number.NEGATIVE_INFINITY;
   for (const p of candidates) {
-    const overlap =
-      Math.min(lastMs(p), lastMs(s)) -
-      Math.max(firstMs(p), firstMs(s));
+    const overlap = Math.min(lastMs(p), lastMs(s)) - Math.max(firstMs(p), firstMs(s));
     if (
       overlap > bestOverlapMs ||
       (overlap === bestOverlapMs && best && firstMs(p) < firstMs(best))

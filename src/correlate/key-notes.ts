@@ -1,8 +1,6 @@
 // Which business keys each span of an explicit trace has already shown the join, so lines that only
 // repeat them are left out: they add nothing to what links the trace, and skipping them spares most of
 // the join's work on logs that have trace ids.
-import type { LogRecord } from "../model.js";
-
 /** Keys remembered per span to tell repeats (field/value pairs, flat); beyond, lines are noted anyway. */
 const MAX_NOTED = 32;
 /** Spans per trace whose keys are remembered (the latest ones). */
@@ -28,9 +26,8 @@ function hasPair(pairs: string[], field: string, value: string): boolean {
 export class SpanKeyNotes {
   readonly #byTrace = new Map<string, Noted[]>();
 
-  /** Whether the record (of trace `traceId`) only repeats keys already noted for its span; notes new ones. */
-  repeats(traceId: string, record: LogRecord): boolean {
-    const keys = record.keys ?? [];
+  /** Whether a record's keys (of trace `traceId`, span `spanId`) only repeat those noted for its span; notes new ones. */
+  repeats(traceId: string, spanId: string | undefined, keys: readonly string[]): boolean {
     let spans = this.#byTrace.get(traceId);
     if (!spans) {
       spans = [];
@@ -40,11 +37,11 @@ export class SpanKeyNotes {
         this.#byTrace.delete(this.#byTrace.keys().next().value!);
     }
     let noted: Noted | undefined;
-    for (const n of spans) if (n.spanId === record.spanId) noted = n;
+    for (const n of spans) if (n.spanId === spanId) noted = n;
     if (!noted) {
       // The trace's spans that log keys at the same time (a caller waiting on its callees) are few.
       if (spans.length === MAX_NOTED_SPANS) spans.shift();
-      spans.push({ spanId: record.spanId, keys: [...keys] });
+      spans.push({ spanId, keys: [...keys] });
       return false;
     }
     let repeats = true;

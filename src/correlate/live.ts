@@ -101,7 +101,12 @@ export class LiveCorrelator {
       else this.#waiting.push({ record, at: now });
       return this.#waiting.length > MAX_WAITING ? this.#join(now, true) : [];
     }
-    if (this.#mode !== "ids" && record.keys && (record.span || !this.#notes.repeats(id, record))) {
+    const { keys } = record;
+    if (
+      this.#mode !== "ids" &&
+      keys &&
+      (record.span || !this.#notes.repeats(id, record.spanId, keys))
+    ) {
       const list = this.#keyed.get(id);
       if (list) list.push(record);
       else this.#keyed.set(id, [record]);
@@ -229,7 +234,7 @@ export class LiveCorrelator {
       if (!open) rebuilt.push(id);
       const builder = core.builderOf(id, now);
       for (const p of placements) {
-        builder.add(applyPlacement({ ...p, traceId: id }, named(p.record)));
+        builder.add(applyPlacement(p, named(p.record), id));
         taken.add(p.record);
       }
     }

@@ -10,9 +10,9 @@ export interface Placement {
   readonly via: string;
 }
 
-/** `record` (the placed record, or its form named late) as placed: trace, span and how. */
-export function applyPlacement(p: Placement, record: LogRecord): LogRecord {
-  const out: RecordDraft = { ...record, traceId: p.traceId, idSource: p.via };
+/** `record` (the placed record, or its form named late) as placed: trace (by default p's), span and how. */
+export function applyPlacement(p: Placement, record: LogRecord, traceId = p.traceId): LogRecord {
+  const out: RecordDraft = { ...record, traceId, idSource: p.via };
   if (p.spanId) out.spanId = p.spanId;
   return out;
 }

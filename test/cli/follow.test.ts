@@ -103,3 +103,31 @@ describe("correlate --follow", () => {
     }
   });
 });
+
+describe("correlate --follow on logs without trace ids", () => {
+  /** A line of request `req` of `service`, with no trace context. */
+  const plain = (service: string, req: string, msg: string): string =>
+    `${JSON.stringify({ level: 30, time: Date.now(), service, request_id: req, msg })}\n`;
+
+  it("prints an operation rebuilt from business ids while stdin stays open, every record once", async () => {
+    const r1 = "req_8f3k2a9x1";
+    const r2 = "req_4c7d1e0b2";
+    const { child, out, done } = start(["-f", "--idle", "1s", "--format", "ndjson"]);
+    child.stdin.write(plain("gateway", r1, "request received"));
+    child.stdin.write(plain("gateway", r2, "request received"));
+    child.stdin.write(plain("worker", r1, "job done"));
+    child.stdin.write(plain("worker", r2, "job done"));
+    child.stdin.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: "cache warm" })}\n`);
+    // Printed before the input ends: once the operations' records waited --idle.
+    await until(() => out.filter((l) => l.text.includes('"heuristic"')).length === 2, 6000);
+    const printed = out.map((l) => parseNdjsonLine(l.text));
+    const traces = printed.flatMap((o) => ("spans" in o ? [o] : []));
+    expect(traces.map((t) => t.correlation)).toEqual(["heuristic", "heuristic"]);
+    for (const t of traces) expect(t.services.sort()).toEqual(["gateway", "worker"]);
+    child.stdin.end();
+    expect(await done).toBe(0);
+    const all = out.map((l) => parseNdjsonLine(l.text));
+    const unmatched = all.flatMap((o) => (isUnmatched(o) ? o.records : []));
+    expect(unmatched.map((r) => r.message)).toEqual(["cache warm"]);
+  });
+});

@@ -116,8 +116,7 @@ export class KeyTable {
    * Notes the record's `keys`; false when it has none that count. Without `keep` only what the join
    * reads of a record with explicit ids is kept, not the record.
    */
-  add(record: LogRecord, keep = true): boolean {
-    const entries = record.keys;
+  add(record: LogRecord, entries = record.keys, keep = true): boolean {
     if (!entries) return false;
     const index = this.records.length;
     const from = this.occRec.length;

@@ -99,8 +99,8 @@ describe("KeyTable", () => {
     });
     // Without a trace id a record is kept whatever the caller says: the join places it.
     const idless = rec({ at: 6, service: "worker", keys: keys(`request_id=${REQ}`) });
-    table.add(slim, false);
-    table.add(idless, false);
+    table.add(slim, slim.keys, false);
+    table.add(idless, idless.keys, false);
     expect(table.records).toEqual([undefined, idless]);
     expect(table.spanIdOf(0)).toBe("00f067aa0ba902b7");
     expect(table.originOf(0)).toEqual({ source: "api.log", line: 7 });
