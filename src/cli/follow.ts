@@ -90,6 +90,8 @@ export async function runFollow(
   const ready = (): Promise<void> | undefined =>
     io.stdout.writableNeedDrain ? once(io.stdout, "drain").then(() => undefined) : undefined;
   const emit = (events: LiveEvent[]): void => {
+    // Most records finish nothing.
+    if (events.length === 0) return;
     // Traces finished together are analyzed together (findings across traces relate only those).
     const analyzed = analyze(events.flatMap((e) => (e.kind === "trace" ? [e.trace] : [])));
     let next = 0;

@@ -99,13 +99,17 @@ function sample(sets: SpanSet[]): SpanSet[] {
   return Array.from({ length: LEARN_FROM }, (_, k) => withLogSpans[Math.floor(k * step)]!);
 }
 
-export function learnCallModel(sets: SpanSet[]): CallModel {
+/** Learns the call model; `templates` carries the message templates over from an earlier model. */
+export function learnCallModel(
+  sets: SpanSet[],
+  templates: Map<string, string> = new Map(),
+): CallModel {
   const model: CallModel = {
     calls: new Map(),
     entries: new Map(),
     announces: new Map(),
     entryRates: new Map(),
-    templates: new Map(),
+    templates,
   };
   const timelines = sample(sets).map(timeline);
   // Pass 1: which first lines open a service's work (the first span of a service that is not the trace's first).

@@ -285,7 +285,8 @@ export class LiveCorrelator {
     // Relearning every RELEARN_EVERY traces of a fast stream would go over each trace five times.
     const full = this.#recent.length >= LEARN_WINDOW;
     if (full && this.#sinceLearned < LEARN_WINDOW && now - this.#learnedAt < RELEARN_MS) return;
-    this.#model = learnCallModel(this.#recent);
+    // The templates of the stream's messages carry over: relearning does not compute them again.
+    this.#model = learnCallModel(this.#recent, this.#model.templates);
     this.#sinceLearned = 0;
     this.#learnedAt = now;
   }
