@@ -92,7 +92,7 @@ export class Correlator {
     const traced = byIds && record.traceId !== undefined;
     if (traced && !record.span && this.#notes.repeats(record.traceId!, record.spanId, keys)) return;
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
-    // named late (its service is not known yet), nor one whose trace id the Datadog merge may rewrite.
+    // named late (its service is not known yet).
     const slim = !this.#keepRecords && named && traced && record.spanId !== undefined;
     this.#keys.add(record, keys, !slim);
   }
@@ -127,7 +127,7 @@ export class Correlator {
     const rest = this.#rest;
     let join: JoinOutcome | undefined;
     let callers = new Map<string, Map<string, string>>();
-    let unmatched = rest.map(named);
+    let unmatched: LogRecord[];
     let attached = false;
     // The one place where placements become records of traces; each record is placed at most once.
     const apply = (placements: readonly Placement[]): void => {
@@ -155,7 +155,7 @@ export class Correlator {
         attached = byTime.length > 0;
         unmatched = unplaced(unmatched, byTime);
       }
-    }
+    } else unmatched = rest.map(named);
     inInputOrder(unmatched);
     // Each trace taken out of the core as it is finished, and each set let go once assembled: the
     // spans are kept once, not as drafts and again as assembled spans.
