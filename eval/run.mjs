@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Accuracy on the held-out validation systems: node eval/run.mjs [options]   (npm run eval -- …)
+// Accuracy on the validation (held-out) or development systems: node eval/run.mjs [options]   (npm run eval -- …)
 //
 // For each system and variant, runs the built CLI (`node bin/agtrace.js correlate
-// eval/validation/<system>/<variant> --format json`) and scores its document against
-// eval/validation/<system>/truth/<variant>/ with the functions of eval/score.mjs. Measurement only:
-// never use these figures to pick a rule, a threshold or a constant (eval/validation/README.md).
+// eval/<set>/<system>/<variant> --format json`) and scores its document against
+// eval/<set>/<system>/truth/<variant>/ with the functions of eval/score.mjs. <set> is `validation`
+// (default; held out: measurement only, never use these figures to pick a rule, a threshold or a
+// constant — eval/validation/README.md) or `development` (systems that may inform the design —
+// eval/development/README.md).
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -21,20 +23,22 @@ import {
 
 const EVAL_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(EVAL_DIR);
-const VALIDATION = join(EVAL_DIR, "validation");
+const SETS = ["validation", "development"];
+let SET_DIR = join(EVAL_DIR, "validation");
 const BIN = join(ROOT, "bin", "agtrace.js");
 const VARIANTS = ["ids", "stripped", "broken", "mixed"];
 
 const USAGE = `usage: node eval/run.mjs [options]        (npm run eval -- [options])
 
-  --system <name>   only this system (repeatable; default: every eval/validation/<system>/ with truth/)
+  --set <name>      which systems: ${SETS.join(" or ")} (default validation: eval/<set>/)
+  --system <name>   only this system (repeatable; default: every eval/<set>/<system>/ with truth/)
   --variant <name>  only this variant (${VARIANTS.join(", ")}; repeatable)
   --join <mode>     passed through to agtrace correlate (auto, ids, heuristic, off)
   --json            machine-readable results on stdout instead of the table
   -h, --help        this text`;
 
 function parseArgs(argv) {
-  const o = { systems: [], variants: [], join: null, json: false };
+  const o = { set: "validation", systems: [], variants: [], join: null, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -42,7 +46,8 @@ function parseArgs(argv) {
       if (v === undefined) fail(`${a} needs a value`);
       return v;
     };
-    if (a === "--system") o.systems.push(...value().split(","));
+    if (a === "--set") o.set = value();
+    else if (a === "--system") o.systems.push(...value().split(","));
     else if (a === "--variant") o.variants.push(...value().split(","));
     else if (a === "--join") o.join = value();
     else if (a === "--json") o.json = true;
@@ -60,8 +65,8 @@ function fail(message) {
 }
 
 function allSystems() {
-  return readdirSync(VALIDATION, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(VALIDATION, d.name, "truth")))
+  return readdirSync(SET_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(SET_DIR, d.name, "truth")))
     .map((d) => d.name)
     .sort();
 }
@@ -96,8 +101,8 @@ function runAgtrace(args) {
 }
 
 async function evaluate(system, variant, opts) {
-  const dir = join(VALIDATION, system, variant);
-  const truthDir = join(VALIDATION, system, "truth", variant);
+  const dir = join(SET_DIR, system, variant);
+  const truthDir = join(SET_DIR, system, "truth", variant);
   const args = ["correlate", relative(ROOT, dir), "--format", "json"];
   if (opts.join) args.push("--join", opts.join);
   const run = await runAgtrace(args);
@@ -210,9 +215,9 @@ function row(r) {
   ];
 }
 
-function meanRow(m) {
+function meanRow(m, set) {
   return [
-    `mean (${m.systems})`,
+    `mean (${m.systems} ${set})`,
     m.variant,
     "",
     (m.wallMs / 1000).toFixed(2),
@@ -241,12 +246,14 @@ function markdownTable(rows) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (!SETS.includes(opts.set)) fail(`no set ${opts.set} (${SETS.join(", ")})`);
+  SET_DIR = join(EVAL_DIR, opts.set);
   if (!existsSync(join(ROOT, "dist")))
     fail("dist/ is missing: run `npm run build` first (npm run eval does)");
   const known = allSystems();
   const systems = opts.systems.length > 0 ? opts.systems : known;
   for (const s of systems)
-    if (!known.includes(s)) fail(`no validation system ${s} (${known.join(", ")})`);
+    if (!known.includes(s)) fail(`no ${opts.set} system ${s} (${known.join(", ")})`);
   const variants = opts.variants.length > 0 ? opts.variants : VARIANTS;
   for (const v of variants)
     if (!VARIANTS.includes(v)) fail(`no variant ${v} (${VARIANTS.join(", ")})`);
@@ -254,7 +261,7 @@ async function main() {
   const results = [];
   for (const system of systems) {
     for (const variant of variants) {
-      if (!existsSync(join(VALIDATION, system, variant))) continue;
+      if (!existsSync(join(SET_DIR, system, variant))) continue;
       if (!opts.json) process.stderr.write(`eval: ${system} ${variant}…\n`);
       const r = await evaluate(system, variant, opts);
       for (const w of r.warnings)
@@ -266,10 +273,10 @@ async function main() {
 
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({ join: opts.join ?? "auto", results, means: summary }, null, 2)}\n`,
+      `${JSON.stringify({ set: opts.set, join: opts.join ?? "auto", results, means: summary }, null, 2)}\n`,
     );
   } else {
-    const rows = [...results.map(row), ...summary.map(meanRow)];
+    const rows = [...results.map(row), ...summary.map((m) => meanRow(m, opts.set))];
     process.stdout.write(`${markdownTable(rows)}\n`);
     const warned = results.filter((r) => r.warnings.length > 0);
     for (const r of warned)

@@ -1,4 +1,6 @@
-// Launcher: node generate.mjs <system|all> [--seed N] [--ops N]
+// Launcher: node generate.mjs <system|all> [--seed N] [--ops N] [--out DIR]
+//   --out DIR (or env EVAL_OUT): write the systems under DIR instead of eval/validation, reading their
+//   definitions from DIR/systems/*.mjs (e.g. --out ../../development for the development systems).
 // For each system it runs the real variants (ids, broken) as separate sets of child processes,
 // drives the seeded scenario over plain HTTP (the driver itself is not traced), routes queue
 // messages between processes, restarts crashed services, then collects the truth and derives
@@ -8,17 +10,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rngFrom, hashSeed } from './lib/rng.mjs';
 import { verifySystem } from './verify.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
 export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent'];
 
 const args = process.argv.slice(2);
-const which = args.find((a) => !a.startsWith('--')) || 'all';
+const VALUED = new Set(['--seed', '--ops', '--out']);
+const which = args.find((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1])) || 'all';
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
+const strOpt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+// output root: eval/validation (default) or another tree whose definitions live in <root>/systems/
+const OUT = strOpt('out', process.env.EVAL_OUT);
+const ROOT = OUT ? path.resolve(OUT) : path.resolve(HERE, '..');
+const SYSTEMS_DIR = OUT ? path.join(ROOT, 'systems') : path.join(HERE, 'systems');
+const systemList = () => (OUT ? fs.readdirSync(SYSTEMS_DIR).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort() : SYSTEMS);
 
 function writeJsonl(file, rows) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -54,7 +62,7 @@ async function runVariant(system, variant, seed, nOps, portBase) {
   fs.mkdirSync(outDir, { recursive: true });
   const ports = {};
   system.services.forEach((s, i) => { ports[s.name] = portBase + i; });
-  const env = { ...process.env, EVAL_VARIANT: variant, EVAL_SIDE_DIR: sideDir, EVAL_PORTS: JSON.stringify(ports), EVAL_SEED: String(seed) };
+  const env = { ...process.env, EVAL_SYSTEMS_DIR: SYSTEMS_DIR, EVAL_VARIANT: variant, EVAL_SIDE_DIR: sideDir, EVAL_PORTS: JSON.stringify(ports), EVAL_SEED: String(seed) };
   const children = {};
   const readyWaiters = {};
   const doneWaiters = new Map();
@@ -247,7 +255,7 @@ function countsSection(system, runStats) {
 }
 
 async function generate(name, idx) {
-  const system = (await import(`./systems/${name}.mjs`)).default;
+  const system = (await import(pathToFileURL(path.join(SYSTEMS_DIR, `${name}.mjs`)).href)).default;
   const seed = opt('seed', system.seed ?? 1);
   const nOps = opt('ops', system.ops);
   console.log(`== ${name}: ${nOps} ops, seed ${seed}`);
@@ -264,12 +272,14 @@ async function generate(name, idx) {
   deriveVariant(system, 'mixed', system.mixedStrip);
   const readme = system.readme.trim() + '\n\n' + countsSection(system, runStats) + '\n';
   fs.writeFileSync(path.join(ROOT, system.name, 'README.md'), readme);
-  const problems = verifySystem(system);
+  const problems = verifySystem(system, ROOT);
   if (problems.length) { console.log(`  VERIFY: ${problems.length} problems`); problems.slice(0, 20).forEach((p) => console.log('   - ' + p)); process.exitCode = 1; }
   else console.log('  verify: ok');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const list = which === 'all' ? SYSTEMS : [which];
-  for (const n of list) await generate(n, SYSTEMS.indexOf(n) >= 0 ? SYSTEMS.indexOf(n) : 5);
+  const all = systemList();
+  const list = which === 'all' ? all : [which];
+  // port bases: validation systems 17000 + i*100; other trees 18000 + i*100
+  for (const n of list) await generate(n, (OUT ? 10 : 0) + (all.indexOf(n) >= 0 ? all.indexOf(n) : 5));
 }

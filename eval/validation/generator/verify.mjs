@@ -1,4 +1,4 @@
-// node verify.mjs <system|all> : checks the generated logs against the truth.
+// node verify.mjs <system|all> [--out DIR] : checks the generated logs against the truth.
 //  - one truth record per physical log line, in order
 //  - every record's span exists in spans.jsonl with the same trace id; every parent link resolves
 //  - in ids/broken, the ids a line carries (as the instrumentation or the service wrote them) equal the truth
@@ -7,10 +7,10 @@
 //  - broken: every fresh downstream trace exists; op sets agree across variants
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
+const DEFAULT_ROOT = path.resolve(HERE, '..');
 const TOL_MS = 25;
 
 function readLines(file) {
@@ -29,7 +29,7 @@ export function genericTime(o) {
 }
 const nsTime = (s) => Date.parse(s.slice(0, 23) + 'Z') + Number('0.' + s.slice(23, -1) || 0);
 
-export function verifySystem(system) {
+export function verifySystem(system, ROOT = DEFAULT_ROOT) {
   const problems = [];
   const stats = {};
   const opsets = {};
@@ -101,13 +101,19 @@ export function verifySystem(system) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const which = process.argv[2] || 'all';
-  const { SYSTEMS } = { SYSTEMS: ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent'] };
+  const args = process.argv.slice(2);
+  const oi = args.indexOf('--out');
+  const out = oi >= 0 ? args[oi + 1] : process.env.EVAL_OUT;
+  const which = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--out') || 'all';
+  const root = out ? path.resolve(out) : DEFAULT_ROOT;
+  const sysDir = out ? path.join(root, 'systems') : path.join(HERE, 'systems');
+  const SYSTEMS = out ? fs.readdirSync(sysDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort()
+    : ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent'];
   let bad = 0;
   for (const n of which === 'all' ? SYSTEMS : [which]) {
-    if (!fs.existsSync(path.join(HERE, 'systems', `${n}.mjs`))) continue;
-    const system = (await import(`./systems/${n}.mjs`)).default;
-    const p = verifySystem(system);
+    if (!fs.existsSync(path.join(sysDir, `${n}.mjs`))) continue;
+    const system = (await import(pathToFileURL(path.join(sysDir, `${n}.mjs`)).href)).default;
+    const p = verifySystem(system, root);
     console.log(`${n}: ${p.length ? 'PROBLEMS' : 'ok'} ${JSON.stringify(verifySystem.lastStats)}`);
     p.forEach((x) => console.log('  - ' + x));
     bad += p.length;
