@@ -134,11 +134,12 @@ export class LiveCorrelator {
 
   /** Finishes traces that went quiet or waited too long, and hands out late and unmatched records. */
   tick(now: number): LiveEvent[] {
+    // A round when records have waited long enough, or when open traces showed keys: a trace that
+    // started afresh is folded into the one it continues before either is printed.
     const oldest = this.#waiting[0];
+    const waited = oldest !== undefined && now - oldest.at >= this.#options.idleMs;
     const events =
-      oldest &&
-      now - oldest.at >= this.#options.idleMs &&
-      now - this.#joinedAt >= this.#options.idleMs / 2
+      (waited || this.#keyed.size > 0) && now - this.#joinedAt >= this.#options.idleMs / 2
         ? this.#join(now, false)
         : [];
     const due: string[] = [];
@@ -181,7 +182,7 @@ export class LiveCorrelator {
    */
   #join(now: number, final: boolean): LiveEvent[] {
     this.#joinedAt = now;
-    if (this.#waiting.length === 0) return [];
+    if (this.#waiting.length === 0 && this.#keyed.size === 0) return [];
     const core = this.#core;
     const named = (r: LogRecord): LogRecord =>
       r.service ? r : { ...r, service: this.#namer.fallback(r.source) };

@@ -165,3 +165,24 @@ describe("LiveCorrelator: the ids batch correlation follows", () => {
     expect(traces(events)).toEqual([{ id: full, forced: false }]);
   });
 });
+
+describe("LiveCorrelator: the live join on traced streams", () => {
+  it("folds a trace that started afresh into the one it continues, with no id-less record around", () => {
+    const c = live();
+    const order = ["order_id", "ord_8f3k2a9x1"];
+    const checkout = { ...rec(A, "order placed"), service: "checkout", keys: order };
+    const billing = { ...rec(B, "charging"), service: "billing", keys: ["orderId", order[1]!] };
+    c.add(checkout, 0);
+    c.add(billing, 100);
+    // Before either trace goes quiet, a round of the join links them by the order id.
+    expect(c.tick(600)).toEqual([]);
+    const events = c.tick(1200);
+    expect(traces(events)).toEqual([{ id: A, forced: false }]);
+    const [t] = events.flatMap((e) => (e.kind === "trace" ? [e.trace] : []));
+    expect(t!.services.sort()).toEqual(["billing", "checkout"]);
+    expect(t!.contextBreaks?.[0]).toMatchObject({
+      services: ["checkout", "billing"],
+      downstreamTraceId: B,
+    });
+  });
+});
