@@ -638,12 +638,20 @@ function followView(stdout: string): Map<string, TraceView> {
   return view(records, spans);
 }
 
-/** Batch `--format json --join ids` and `--follow --format ndjson` (continuations merged) agree. */
+/**
+ * Batch and `--follow --format ndjson` (continuations merged), both `--join ids`, agree. (With the
+ * join on, the batch goes over the whole input and the live join over a window: they may differ.)
+ */
 function followMatchesBatch(item: fc.Arbitrary<Item>) {
   return fc.asyncProperty(input(item), async (inp) => {
     const batch = await correlate(inp.chunks, { format: "json", join: "ids" });
     // stdin ends, so every trace is flushed; a small --idle lets some finish while it is read.
-    const follow = await correlate(inp.chunks, { format: "ndjson", follow: true, idle: "50ms" });
+    const follow = await correlate(inp.chunks, {
+      format: "ndjson",
+      follow: true,
+      idle: "50ms",
+      join: "ids",
+    });
     expect(batch.code, batch.stderr).toBe(0);
     expect(follow.code, follow.stderr).toBe(0);
     const want = Object.fromEntries([...batchView(parseDocument(batch.stdout))].sort());
@@ -661,5 +669,36 @@ describe("--follow --format ndjson gives the traces of --format json --join ids"
 describe("--follow --format ndjson gives the traces of --join ids, Datadog 64-bit ids too", () => {
   it("on input whose every record carries a trace id, some only its lower 64 bits", async () => {
     await fc.assert(followMatchesBatch(tracedOrLower64Item), { numRuns: RUNS_PER_MODE });
+  });
+});
+
+// ─── --follow: every record once across trace, continuation and unmatched lines ────────────────────
+
+describe("every input record appears exactly once in --follow --format ndjson", () => {
+  it.each(["auto", "ids", "heuristic"] as const)("--join %s", async (mode) => {
+    const property = fc.asyncProperty(input(anyItem), async (inp) => {
+      const run = await correlate(inp.chunks, {
+        format: "ndjson",
+        follow: true,
+        idle: "50ms",
+        join: mode,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      const counts = new Map<number, number>();
+      const note = (r: { line: number }): void => {
+        counts.set(r.line, (counts.get(r.line) ?? 0) + 1);
+      };
+      for (const line of parseNdjson(run.stdout)) {
+        if (isContinuation(line) || isUnmatched(line)) line.records.forEach(note);
+        else {
+          line.records.forEach(note);
+          for (const s of line.spans) s.records.forEach(note);
+        }
+      }
+      const expected = Object.fromEntries([...inp.expected].filter(([, n]) => n > 0).sort());
+      const got = Object.fromEntries([...counts].sort());
+      expect(got, `--follow --join ${mode}; input:\n${numbered(inp.text)}`).toEqual(expected);
+    });
+    await fc.assert(property, { numRuns: RUNS_PER_MODE });
   });
 });
