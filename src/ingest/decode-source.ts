@@ -79,7 +79,9 @@ class ContainerFraming {
 
 /**
  * Decodes every record of the chunks; returns the number of physical lines. I/O errors are rethrown.
- * `memo` is the run's: every source of one run shares it.
+ * `memo` is the run's: every source of one run shares it. `live` (a stream read as it grows): an error
+ * record held for its stack trace is handed on once its chunk is read, not only when the next line
+ * comes — a crashing service's last line is its error.
  */
 export async function decodeSource(
   chunks: AsyncIterable<Buffer>,
@@ -87,6 +89,7 @@ export async function decodeSource(
   options: DecodeOptions,
   sink: SourceSink,
   memo: DecodeMemo,
+  live = false,
 ): Promise<number> {
   const ctx = { source, line: 0, options, memo };
   // The line being framed, for a skipped plain line to join a stack trace.
@@ -114,10 +117,26 @@ export async function decodeSource(
       }),
       options.attributes !== false,
     );
-  const containers = new Demux(open, (framing) => {
-    framing.framer.end();
-    framing.release(sink);
-  });
+  const framings = new Set<ContainerFraming>();
+  const containers = new Demux(
+    () => {
+      const framing = open();
+      framings.add(framing);
+      return framing;
+    },
+    (framing) => {
+      framing.framer.end();
+      framing.release(sink);
+      framings.delete(framing);
+    },
+  );
+  /** The chunks, each one's held records handed on once its lines were read. */
+  async function* releasing(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of input) {
+      yield chunk;
+      for (const framing of framings) framing.release(sink);
+    }
+  }
   const transport = new TransportUnwrapper();
   const push = (u: Unwrapped & { line: number }): void => {
     text = u.text;
@@ -129,7 +148,7 @@ export async function decodeSource(
     containers.end();
   };
   try {
-    const lines = await splitLines(chunks, {
+    const lines = await splitLines(live ? releasing(chunks) : chunks, {
       line(raw, lineNo) {
         const u = transport.push(raw, lineNo);
         if (u) push(u);

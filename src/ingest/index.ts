@@ -86,6 +86,7 @@ export async function ingest(
           },
         },
         memo,
+        follow !== undefined,
       );
     } catch (err) {
       handlers.problem({ source: spec.name, reason: describeIoError(err), fatal: true });

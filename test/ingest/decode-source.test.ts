@@ -129,3 +129,35 @@ describe("decodeSource", () => {
     expect(skips).toEqual(["4: not JSON"]);
   });
 });
+
+describe("decodeSource on a live stream", () => {
+  it("hands on a held error record once its chunk is read, while the stream stays open", async () => {
+    const records: LogRecord[] = [];
+    let more!: () => void;
+    const waiting = new Promise<void>((resolve) => (more = resolve));
+    async function* chunks() {
+      yield Buffer.from('{"msg": "step", "level": "info"}\n{"msg": "crashed", "level": "error"}\n');
+      // The writer goes quiet (a crashed service): the stream stays open until `more`.
+      await waiting;
+      yield Buffer.from("    at run (app.js:1:1)\n");
+    }
+    const sink = { record: (r: LogRecord) => records.push(r), skip: () => {} };
+    const done = decodeSource(chunks(), "app.log", {}, sink, new DecodeMemo(), true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(records.map((r) => r.message)).toEqual(["step", "crashed"]);
+    more();
+    await done;
+    // A stack trace that comes in a later chunk is no longer joined: the record was handed on.
+    expect(records.map((r) => r.message)).toEqual(["step", "crashed"]);
+  });
+
+  it("still joins a stack trace that comes in the same chunk", async () => {
+    const records: LogRecord[] = [];
+    async function* chunks() {
+      yield Buffer.from('{"msg": "crashed", "level": "error"}\n    at run (app.js:1:1)\n');
+    }
+    const sink = { record: (r: LogRecord) => records.push(r), skip: () => {} };
+    await decodeSource(chunks(), "app.log", {}, sink, new DecodeMemo(), true);
+    expect(records.map((r) => r.message)).toEqual(["crashed\n    at run (app.js:1:1)"]);
+  });
+});
