@@ -80,12 +80,6 @@ export class SpanBuilder {
     readonly keepRecords = true,
   ) {}
 
-  /** The trace's records as far as they are kept (all of them unless built without records). */
-  *records(): Generator<LogRecord> {
-    for (const s of this.spans.values()) yield* s.records;
-    yield* this.loose;
-  }
-
   /** The services the trace's spans and loose records name. */
   services(): Set<string> {
     const out = new Set<string>();

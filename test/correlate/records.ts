@@ -1,5 +1,6 @@
 // Small hand-built records for the correlate unit tests: a record is a draft filled in by the test,
 // handed on as a `LogRecord`; times are milliseconds after a fixed epoch.
+import type { SpanBuilder } from "../../src/correlate/spans.js";
 import type { Instant, LogRecord, RecordDraft, SpanFacts } from "../../src/model.js";
 
 export const EPOCH = 1_795_000_000_000;
@@ -44,4 +45,9 @@ export function keys(...pairs: string[]): string[] {
 /** A hex id of `width` digits made from n (distinct n, distinct ids). */
 export function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, "0");
+}
+
+/** A builder's records as far as it keeps them: its spans' lines, then the loose ones. */
+export function builderRecords(b: SpanBuilder): LogRecord[] {
+  return [...[...b.spans.values()].flatMap((s) => s.records), ...b.loose];
 }
