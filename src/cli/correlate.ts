@@ -7,6 +7,7 @@ import { selectTraces } from "../output/select.js";
 import { resolveInputs } from "../sources/resolve.js";
 import { runFollow } from "./follow.js";
 import {
+  boundHeapGrowth,
   correlateSettingsOf,
   decodeOptionsOf,
   EXIT_FAIL_ON,
@@ -42,6 +43,7 @@ export async function runCorrelate(
   const { sources, problems } = resolveInputs(inputs);
   for (const p of problems) reporter.report({ source: p.input, reason: p.reason, fatal: true });
 
+  boundHeapGrowth(io.env);
   const decodeOptions = decodeOptionsOf(opts);
   if (opts.follow) return runFollow(sources, opts, decodeOptions, io, reporter);
 

@@ -1,7 +1,6 @@
 // `agtrace correlate --follow`: prints each operation once it completes, late records as continuations,
 // and on end of input or Ctrl-C the summary of what was seen.
-import { once } from "node:events";
-import { setFlagsFromString } from "node:v8";
+import { once, setMaxListeners } from "node:events";
 import { analyze } from "../analyze/index.js";
 import { type LiveEvent, LiveCorrelator } from "../correlate/live.js";
 import type { DecodeOptions } from "../decode/index.js";
@@ -26,21 +25,6 @@ import type { CorrelateOptions } from "./options.js";
 const TICK_MS = 250;
 /** Rows kept for the closing summary table (the most recent ones). */
 const SUMMARY_ROWS = 1000;
-/**
- * How far V8 lets the old generation grow past what survived the last full GC before collecting again.
- * Its default (up to 300% when GC is cheap) suits short runs; here every record outlives the young
- * generation, so a steady stream would hold about four times its live records.
- */
-const HEAP_GROWING_PERCENT = 50;
-
-/** Bounds heap growth for this long-running process, unless node was given its own setting. */
-function boundHeapGrowth(env: NodeJS.ProcessEnv): void {
-  const given = [...process.execArgv, env.NODE_OPTIONS ?? ""].join(" ");
-  if (!/--heap[-_]growing[-_]percent/.test(given)) {
-    setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  }
-}
-
 export async function runFollow(
   sources: SourceSpec[],
   opts: CorrelateOptions,
@@ -70,7 +54,6 @@ export async function runFollow(
     return EXIT_USAGE;
   }
   const join = opts.join === "off" ? "ids" : opts.join;
-  boundHeapGrowth(io.env);
   const ctx = renderContextOf(opts, io);
   const selection = selectionOf(opts);
   const live = new LiveCorrelator({
@@ -118,6 +101,8 @@ export async function runFollow(
   };
 
   const stop = new AbortController();
+  // Every tailed file waits on it between polls: many files are no leak.
+  setMaxListeners(0, stop.signal);
   const timer = setInterval(() => emit(live.tick(Date.now())), TICK_MS);
   const onSignal = (): void => stop.abort();
   process.once("SIGINT", onSignal);

@@ -5,7 +5,7 @@ import type { Finding, LogRecord } from "../model.js";
 import { renderBySource } from "./by-source.js";
 import { type JsonStats, recordJson, renderJson, traceJson } from "./json.js";
 import type { Style } from "./style.js";
-import { renderSummary, type SummaryRow, summaryRow } from "./summary.js";
+import { renderSummary, type SummaryRow, summaryRows } from "./summary.js";
 import { fit, sanitize } from "./text.js";
 import { recordLine, renderTrace } from "./timeline.js";
 
@@ -67,7 +67,10 @@ function* textBatch(result: BatchResult, ctx: RenderContext): Generator<string> 
       for (const block of renderBySource(unmatched, width, style)) yield `${block}\n\n`;
     for (const f of result.findings) yield dim(sanitize(`∅ ${f.message}`));
   }
-  if (shown.length > 0) yield `${renderSummary(shown.map(summaryRow), width, style)}\n\n`;
+  if (shown.length > 0) {
+    yield* renderSummary(summaryRows(shown), width, style);
+    yield "\n";
+  }
   const filtered = result.total - shown.length;
   const tail = [
     `${shown.length} trace${shown.length === 1 ? "" : "s"} shown${filtered > 0 ? ` (${filtered} filtered out)` : ""}`,
@@ -100,7 +103,7 @@ const text: Output = {
     // Counted on stderr at the end: a stream of them would drown the operations.
     unmatched: () => "",
     end: (rows, { width, style }) =>
-      rows.length > 0 ? `${renderSummary(rows, width, style)}\n` : "",
+      rows.length > 0 ? [...renderSummary(rows, width, style)].join("") : "",
   },
 };
 

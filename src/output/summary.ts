@@ -18,13 +18,26 @@ export interface SummaryRow {
   timed: boolean;
 }
 
+/** The rows of traces, made one at a time as the table is written. */
+export function* summaryRows(traces: Iterable<AssembledTrace>): Generator<SummaryRow> {
+  for (const t of traces) yield summaryRow(t);
+}
+
 export function summaryRow(t: AssembledTrace): SummaryRow {
   const { traceId, name, services, start, end, errorCount } = t;
   const { timed } = t;
   return { traceId, name, services, spanCount: t.spans.length, start, end, errorCount, timed };
 }
 
-export function renderSummary(traces: SummaryRow[], width: number, style: Style): string {
+/** Lines per piece of the table handed to the writer. */
+const PIECE_LINES = 500;
+
+/** The table in pieces of lines, each ending with a newline: rows are made as they are written. */
+export function* renderSummary(
+  traces: Iterable<SummaryRow>,
+  width: number,
+  style: Style,
+): Generator<string> {
   const withStart = width >= 100;
   const fixed: Column[] = [
     { head: "spans", width: 5, align: "right" },
@@ -41,7 +54,7 @@ export function renderSummary(traces: SummaryRow[], width: number, style: Style)
     { head: "services", width: flexible - operationW },
     ...fixed,
   ];
-  const rows: Cell[][] = traces.map((t) => [
+  const rowOf = (t: SummaryRow): Cell[] => [
     t.traceId.slice(0, 8),
     sanitize(t.name),
     t.services.map(sanitize).join(","),
@@ -49,6 +62,17 @@ export function renderSummary(traces: SummaryRow[], width: number, style: Style)
     t.timed ? formatDuration(diffMs(t.end, t.start)) : "?",
     t.errorCount > 0 ? { text: String(t.errorCount), paint: (s) => style.chalk.red(s) } : "0",
     ...(withStart ? [t.timed ? formatInstant({ ...t.start, digits: 3 }).slice(11, 23) : "?"] : []),
-  ]);
-  return renderTable(columns, rows, style);
+  ];
+  let piece: string[] = [];
+  const rows = function* (): Generator<Cell[]> {
+    for (const t of traces) yield rowOf(t);
+  };
+  for (const line of renderTable(columns, rows(), style)) {
+    piece.push(line);
+    if (piece.length === PIECE_LINES) {
+      yield `${piece.join("\n")}\n`;
+      piece = [];
+    }
+  }
+  if (piece.length > 0) yield `${piece.join("\n")}\n`;
 }

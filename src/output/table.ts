@@ -11,7 +11,12 @@ export interface Column {
 /** Cells are plain text (sanitized by the caller) plus an optional paint applied after padding. */
 export type Cell = string | { text: string; paint: (s: string) => string };
 
-export function renderTable(columns: Column[], rows: Cell[][], style: Style): string {
+/** The table line by line: rows are read as they come, so a table of many rows is never one string. */
+export function* renderTable(
+  columns: Column[],
+  rows: Iterable<Cell[]>,
+  style: Style,
+): Generator<string> {
   const { chalk } = style;
   const border = (s: string): string => chalk.dim(s);
   const rule = (left: string, mid: string, right: string): string =>
@@ -25,14 +30,11 @@ export function renderTable(columns: Column[], rows: Cell[][], style: Style): st
     });
     return border("│") + parts.join(border("│")) + border("│");
   };
-  const out = [
-    rule("┌", "┬", "┐"),
-    line(columns.map((c) => ({ text: c.head, paint: (s) => chalk.bold(s) }))),
-  ];
-  out.push(rule("├", "┼", "┤"));
-  for (const r of rows) out.push(line(r));
-  out.push(rule("└", "┴", "┘"));
-  return out.join("\n");
+  yield rule("┌", "┬", "┐");
+  yield line(columns.map((c) => ({ text: c.head, paint: (s) => chalk.bold(s) })));
+  yield rule("├", "┼", "┤");
+  for (const r of rows) yield line(r);
+  yield rule("└", "┴", "┘");
 }
 
 /** Total width of a table with these column widths (borders and one space of padding each side). */

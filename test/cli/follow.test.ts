@@ -19,6 +19,7 @@ function line(traceId: string, msg: string, level = 30): string {
 function start(args: string[]): {
   child: ChildProcessWithoutNullStreams;
   out: { at: number; text: string }[];
+  err: () => string;
   done: Promise<number | null>;
 } {
   const child = spawn(process.execPath, ["bin/agtrace.js", "correlate", ...args], {
@@ -32,8 +33,10 @@ function start(args: string[]): {
     partial = parts.pop()!;
     for (const text of parts) out.push({ at: Date.now(), text });
   });
+  let err = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  return { child, out, done };
+  return { child, out, err: () => err, done };
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
@@ -85,6 +88,18 @@ describe("correlate --follow", () => {
     expect(await done).toBe(0);
     const summaryRows = out.filter((l) => /^│ (aaaaaaaa|bbbbbbbb) /.test(l.text));
     expect(summaryRows).toHaveLength(2);
+  });
+
+  it("tails a directory of many files without a warning on stderr", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agtrace-follow-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const ids = Array.from({ length: 12 }, (_, i) => `${i}`.padStart(2, "0").repeat(16));
+    ids.forEach((id, i) => writeFileSync(join(dir, `agent-${i}.jsonl`), line(id, `agent ${i}`)));
+    const { child, out, err, done } = start(["-f", dir, "--idle", "300ms"]);
+    await until(() => ids.every((id) => out.some((l) => l.text.includes(id.slice(0, 8)))), 8000);
+    child.kill("SIGINT");
+    expect(await done).toBe(0);
+    expect(err()).toBe("");
   });
 
   it("refuses --format json with --follow (one document cannot be printed piece by piece)", async () => {
