@@ -66,9 +66,11 @@ export function verifySystem(system, ROOT = DEFAULT_ROOT) {
           const t0 = genericTime(o);
           if (t0 !== null) {
             const t = t0 - (system.clockSkewMs?.[svc.name] || 0);
+            // a service whose log times are coarse (e.g. whole seconds) declares its own tolerance
+            const tol = system.timeToleranceMs?.[svc.name] ?? TOL_MS;
             timed++;
-            if (t < nsTime(sp.start) - TOL_MS) badTime++;
-            else if (sp.end && t > nsTime(sp.end) + TOL_MS) lateTime++;
+            if (t < nsTime(sp.start) - tol) badTime++;
+            else if (sp.end && t > nsTime(sp.end) + tol) lateTime++;
           }
         }
       });
