@@ -15,7 +15,7 @@ import { rngFrom, hashSeed } from './lib/rng.mjs';
 import { verifySystem } from './verify.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent'];
+export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host'];
 
 const args = process.argv.slice(2);
 const VALUED = new Set(['--seed', '--ops', '--out']);
