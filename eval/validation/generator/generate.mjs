@@ -15,7 +15,7 @@ import { rngFrom, hashSeed } from './lib/rng.mjs';
 import { verifySystem } from './verify.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent'];
+export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host'];
 
 const args = process.argv.slice(2);
 const VALUED = new Set(['--seed', '--ops', '--out']);
@@ -262,7 +262,8 @@ async function generate(name, idx) {
   const runStats = { seed };
   for (const [vi, variant] of ['ids', 'broken'].entries()) {
     const t = Date.now();
-    const { sideDir, outDir, stats } = await runVariant(system, variant, seed, nOps, 17000 + idx * 100 + vi * 50);
+    // a definition may pin its own port base (keeps parallel generations of different trees apart)
+    const { sideDir, outDir, stats } = await runVariant(system, variant, seed, nOps, (system.portBase ?? 17000 + idx * 100) + vi * 50);
     runStats[variant] = stats;
     writeTruth(system, variant, collectTruth(system, variant, sideDir, outDir));
     fs.rmSync(sideDir, { recursive: true, force: true });

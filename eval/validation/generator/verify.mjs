@@ -66,9 +66,11 @@ export function verifySystem(system, ROOT = DEFAULT_ROOT) {
           const t0 = genericTime(o);
           if (t0 !== null) {
             const t = t0 - (system.clockSkewMs?.[svc.name] || 0);
+            // a service whose log times are coarse (e.g. whole seconds) declares its own tolerance
+            const tol = system.timeToleranceMs?.[svc.name] ?? TOL_MS;
             timed++;
-            if (t < nsTime(sp.start) - TOL_MS) badTime++;
-            else if (sp.end && t > nsTime(sp.end) + TOL_MS) lateTime++;
+            if (t < nsTime(sp.start) - tol) badTime++;
+            else if (sp.end && t > nsTime(sp.end) + tol) lateTime++;
           }
         }
       });
@@ -108,7 +110,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = out ? path.resolve(out) : DEFAULT_ROOT;
   const sysDir = out ? path.join(root, 'systems') : path.join(HERE, 'systems');
   const SYSTEMS = out ? fs.readdirSync(sysDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort()
-    : ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent'];
+    : ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host'];
   let bad = 0;
   for (const n of which === 'all' ? SYSTEMS : [which]) {
     if (!fs.existsSync(path.join(sysDir, `${n}.mjs`))) continue;
