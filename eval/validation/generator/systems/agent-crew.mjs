@@ -50,7 +50,7 @@ Topology (HTTP on 127.0.0.1):
   conversations have 2–5 messages sent one after another (next message 0.8–4 s after the previous reply).
 - The crew runs its tasks **sequentially** (researcher, analyst, writer — 1 to 3 of them) inside a
   \`ThreadPoolExecutor\` of 10 workers; each task has 1–2 steps (LLM call, then 0–3 **parallel tool calls**
-  in the first step, 0–1 in the second, from a second pool of 16 threads), with 200–1500 ms "thinking" gaps between steps; 35 % of the runs
+  in the first step, 0–1 in the second, from a second pool of 16 threads), with 200–1500 ms "thinking" gaps between steps; 25 % of the runs
   delegate a review to agent-b; a final "manager" LLM call ends the run.
 - ~8 % of LLM attempts are rate-limited (429) by the proxy and retried with exponential backoff (same
   \`llm_call_id\`, new \`attempt\`); ~4 % of tool calls fail (503, logged with a traceback in \`exception\`);
@@ -60,9 +60,9 @@ Topology (HTTP on 127.0.0.1):
 | service | logger | trace keys written |
 |---|---|---|
 | gateway | stdlib logging + python-json-logger \`%(asctime)s %(levelname)s %(name)s %(message)s\` (asctime \`2026-11-30 12:01:02,345\`, UTC); loggers \`app.api\`, \`uvicorn.access\` (access line at the end of each request), \`uvicorn.error\` | \`otelTraceID\`, \`otelSpanID\`, \`otelServiceName\`, \`otelTraceSampled\` (\`"0"\`/\`false\` outside a span); \`exc_info\` traceback string on errors |
-| crew | structlog \`JSONRenderer\`, \`TimeStamper(fmt="iso")\`, \`add_log_level\`, \`format_exc_info\` (\`event\`, \`level\`, \`timestamp\`) | \`trace_id\`, \`span_id\` (a structlog processor adding the current span) |
+| crew | structlog \`JSONRenderer\`, \`TimeStamper(fmt="iso")\`, \`add_log_level\`, \`format_exc_info\` (\`event\`, \`level\`, \`timestamp\`, traceback in \`exception\`), and CrewAI-verbose-like **\`print()\` lines** between them (\`# Agent: Researcher\`, \`## Task: researcher work for kickoff <kickoff_id>\` printed just before the task's JSON line) | \`trace_id\`, \`span_id\` (a structlog processor adding the current span) |
 | tool-server | structlog \`JSONRenderer\`, \`TimeStamper()\` (float epoch seconds) | the team's own keys \`trace\`, \`span\` |
-| llm-proxy | stdlib logging + python-json-logger \`%(levelname)s %(name)s %(message)s\`, \`timestamp=True\` (ISO \`+00:00\`), logger \`LiteLLM Proxy\` | \`otelTraceID\`, \`otelSpanID\`, \`otelServiceName\`, \`otelTraceSampled\` |
+| llm-proxy | stdlib logging + python-json-logger \`%(levelname)s %(name)s %(message)s\`, \`timestamp=True\` (ISO \`+00:00\`), logger \`LiteLLM Proxy\`; 429s logged with the traceback in \`exc_info\` | \`otelTraceID\`, \`otelSpanID\`, \`otelServiceName\`, \`otelTraceSampled\` |
 | agent-b | \`print()\` lines (\`Agent B: Processing data received: <kickoff id>\` printed just before its spans), its spans as the OTel Python **ConsoleSpanExporter** prints them (multi-line indent-4 JSON, \`0x\` ids, \`parent_id\`, ISO µs \`Z\` times), and stdlib text logging in instrumentation-logging's default format with **multi-line tracebacks** | \`context.trace_id\`/\`span_id\`/\`parent_id\` in the span exports; \`[trace_id=… span_id=… …]\` in text lines |
 
 Id dialects, renamed hop to hop: gateway \`message_id\` (\`msg_\`+24 hex) = crew \`input_message_id\`; crew
@@ -74,7 +74,9 @@ Id dialects, renamed hop to hop: gateway \`message_id\` (\`msg_\`+24 hex) = crew
 
 Records truth: one record per physical line (print lines, traceback lines and every line of a span export
 included). A span-export line belongs to the span it exports (its op, trace and span), a traceback line to the
-span active when \`logger.exception\` was called.
+span active when \`logger.exception\` was called. Each line of a span-export block (~30 lines) is a truth record
+of its own, so agent-b's blocks weigh much more in the pairwise figures of \`ids\`/\`broken\` than one JSON line
+(see "Lines per service" below; they are absent from \`stripped\` and \`mixed\`).
 
 Variants: \`ids\` as written; \`stripped\` all trace keys removed from JSON lines (re-serialised), the
 \`[trace_id=… span_id=… resource.service.name=… trace_sampled=…]\` bracket removed from agent-b's text lines,

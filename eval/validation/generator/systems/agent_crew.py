@@ -158,6 +158,9 @@ def run_crew(rt):
         task_id = uuid4(rng)
         f = {**base, 'agent_role': role}
         with rt.span(f'task {role}', attributes={'gen_ai.agent.name': role, 'crewai.task.id': task_id}):
+            # CrewAI's verbose console output: print() lines between the JSON lines of the same stdout
+            print(f'# Agent: {role.title()}')
+            print(f"## Task: {role} work for kickoff {base['kickoff_id']}")
             log.info('task started', task_index=idx, task_id=task_id, **f)
             steps = rng.randint(1, 2)
             docs = []
@@ -190,7 +193,7 @@ def run_crew(rt):
                 docs += run_task(rng, base, role, i)
                 if i < len(roles) - 1:
                     time.sleep(rng.randint(200, 800) / 1000)
-            if rng.random() < 0.35:
+            if rng.random() < 0.25:
                 log.info('delegating review', reviewer='agent-b', documents=len(docs), **base)
                 try:
                     r = rt.call('agent-b', 'POST', '/v1/review', {'job': kickoff_id, 'tenant': body['tenant'], 'doc_ids': sorted({d for d in docs if d.startswith('doc_')})[:5],
@@ -249,6 +252,10 @@ def run_tools(rt):
 
 # ---------------------------------------------------------------- llm proxy (stdlib logging JSON, LiteLLM-like)
 
+class RateLimitError(Exception):
+    pass
+
+
 def run_llm_proxy(rt):
     log = stdlib_json_logger(rt, 'LiteLLM Proxy', '%(levelname)s %(name)s %(message)s', timestamp=True)
     log.info('LiteLLM: Proxy initialized with Config, Set models: %s', ', '.join(MODELS))
@@ -258,7 +265,11 @@ def run_llm_proxy(rt):
         rng = rng_for(b['metadata']['request_id'], b['_sim']['rate_limited'], time.time_ns())
         f = {'request_id': b['metadata']['request_id'], 'litellm_call_id': uuid4(rng), 'model': b['model'], 'user_api_key_team_alias': b['metadata']['tenant']}
         if b['_sim']['rate_limited']:
-            log.warning('litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached for requests', extra={**f, 'status_code': 429})
+            try:
+                raise RateLimitError('OpenAIException - Rate limit reached for requests')
+            except RateLimitError:
+                log.warning('litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached for requests',
+                            exc_info=True, extra={**f, 'status_code': 429})
             return 429, {'error': {'message': 'Rate limit reached', 'type': 'rate_limit_exceeded'}}
         time.sleep(b['_sim']['latency_ms'] / 1000)
         usage = {'prompt_tokens': rng.randint(200, 3000), 'completion_tokens': rng.randint(20, 800)}
