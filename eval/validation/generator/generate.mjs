@@ -5,7 +5,7 @@
 // drives the seeded scenario over plain HTTP (the driver itself is not traced), routes queue
 // messages between processes, restarts crashed services, then collects the truth and derives
 // the `stripped` and `mixed` variants from the `ids` logs.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { rngFrom, hashSeed } from './lib/rng.mjs';
 import { verifySystem } from './verify.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host'];
+export const SYSTEMS = ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host', 'agent-crew'];
 
 const args = process.argv.slice(2);
 const VALUED = new Set(['--seed', '--ops', '--out']);
@@ -55,7 +55,24 @@ function httpSend(port, req, op) {
   });
 }
 
+// Python systems (definition names `pythonFile`): py/launcher.py runs the variant with python3 processes
+// (Debian's /usr/bin/python3 with python3-structlog and python3-pythonjsonlogger; EVAL_PYTHON overrides) and
+// writes the same side files as lib/runtime.mjs.
+function runPythonVariant(system, variant, seed, nOps, portBase) {
+  const outDir = path.join(ROOT, system.name, variant);
+  const sideDir = fs.mkdtempSync(path.join(os.tmpdir(), `agval-${system.name}-${variant}-`));
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  const py = process.env.EVAL_PYTHON || '/usr/bin/python3';
+  const r = spawnSync(py, [path.join(HERE, 'py', 'launcher.py'), system.pythonFile, variant, outDir, sideDir, String(portBase), String(seed), String(nOps), system.brokenService],
+    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  if (r.status !== 0) throw new Error(`${system.name}/${variant}: python launcher failed (${r.status ?? r.signal})`);
+  const stats = JSON.parse(r.stdout.trim().split('\n').pop());
+  return { sideDir, outDir, stats };
+}
+
 async function runVariant(system, variant, seed, nOps, portBase) {
+  if (system.pythonFile) return runPythonVariant(system, variant, seed, nOps, portBase);
   const outDir = path.join(ROOT, system.name, variant);
   const sideDir = fs.mkdtempSync(path.join(os.tmpdir(), `agval-${system.name}-${variant}-`));
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -215,15 +232,35 @@ function deriveVariant(system, name, stripServices) {
   const dst = path.join(ROOT, system.name, name);
   fs.rmSync(dst, { recursive: true, force: true });
   fs.mkdirSync(dst, { recursive: true });
+  const kept = {}; // service -> array of booleans when the system's stripLines dropped lines
   for (const s of system.services) {
     const lines = readLines(path.join(src, `${s.name}.jsonl`));
-    const out = stripServices.includes(s.name) ? lines.map((l) => stripLine(system, s.name, l)) : lines;
+    let out = lines;
+    if (stripServices.includes(s.name)) {
+      // system.stripLines(service, lines) -> one string (re-serialised line) or null (line dropped) per line
+      out = system.stripLines ? system.stripLines(s.name, lines, (l) => stripLine(system, s.name, l)) : lines.map((l) => stripLine(system, s.name, l));
+      if (out.some((l) => l === null)) { kept[s.name] = out.map((l) => l !== null); out = out.filter((l) => l !== null); }
+    }
     fs.writeFileSync(path.join(dst, `${s.name}.jsonl`), out.join('\n') + (out.length ? '\n' : ''));
   }
   const tdst = path.join(ROOT, system.name, 'truth', name);
   fs.rmSync(tdst, { recursive: true, force: true });
   fs.mkdirSync(tdst, { recursive: true });
   for (const f of ['records.jsonl', 'spans.jsonl']) fs.copyFileSync(path.join(ROOT, system.name, 'truth', 'ids', f), path.join(tdst, f));
+  if (Object.keys(kept).length) {
+    // records of dropped lines go; the remaining lines of that service are renumbered
+    const recs = readLines(path.join(tdst, 'records.jsonl')).map((l) => JSON.parse(l));
+    const next = {};
+    const outRecs = [];
+    for (const r of recs) {
+      const svc = r.source.replace(/\.jsonl$/, '');
+      if (!kept[svc]) { outRecs.push(r); continue; }
+      if (!kept[svc][r.line - 1]) continue;
+      next[svc] = (next[svc] || 0) + 1;
+      outRecs.push({ ...r, line: next[svc] });
+    }
+    writeJsonl(path.join(tdst, 'records.jsonl'), outRecs);
+  }
 }
 
 function countsSection(system, runStats) {

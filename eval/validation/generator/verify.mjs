@@ -110,7 +110,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = out ? path.resolve(out) : DEFAULT_ROOT;
   const sysDir = out ? path.join(root, 'systems') : path.join(HERE, 'systems');
   const SYSTEMS = out ? fs.readdirSync(sysDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort()
-    : ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host'];
+    : ['research-assistant', 'ticket-triage', 'checkout-saga', 'code-agent', 'mcp-agent-host', 'agent-crew'];
   let bad = 0;
   for (const n of which === 'all' ? SYSTEMS : [which]) {
     if (!fs.existsSync(path.join(sysDir, `${n}.mjs`))) continue;
