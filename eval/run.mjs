@@ -19,6 +19,8 @@ import {
   loggedSpansPresent,
   mean,
   parentScore,
+  continuationLines,
+  withoutContinuations,
 } from "./score.mjs";
 
 const EVAL_DIR = dirname(fileURLToPath(import.meta.url));
@@ -123,7 +125,10 @@ async function evaluate(system, variant, opts) {
     );
     return result;
   }
-  const records = readJsonLines(join(truthDir, "records.jsonl"));
+  const continued = new Map(
+    readdirSync(dir).map((f) => [f, continuationLines(readFileSync(join(dir, f), "utf8"))]),
+  );
+  const records = withoutContinuations(readJsonLines(join(truthDir, "records.jsonl")), continued);
   const spans = readJsonLines(join(truthDir, "spans.jsonl"));
   result.statsRecords = doc.stats?.records ?? null;
   result.docRecords = countDocRecords(doc);

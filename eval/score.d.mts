@@ -92,3 +92,8 @@ export function breakScore(
   precision: number | null;
 };
 export function mean(values: (number | null | undefined)[]): number | null;
+export function continuationLines(text: string): Set<number>;
+export function withoutContinuations<T extends { source: string; line: number }>(
+  truthRecords: T[],
+  continued: Map<string, Set<number>>,
+): T[];

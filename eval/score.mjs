@@ -240,3 +240,36 @@ export function mean(values) {
   const xs = values.filter((v) => typeof v === "number" && Number.isFinite(v));
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
+
+/**
+ * The 1-based lines of a log text that continue a JSON value begun on an earlier line (a
+ * pretty-printed span export): part of the record that starts where the value starts, not records
+ * of their own, so they are not scored apart from it.
+ */
+export function continuationLines(text) {
+  const lines = text.split("\n");
+  const out = new Set();
+  for (let i = 0; i < lines.length; i++) {
+    const first = lines[i].trim();
+    if (first !== "{" && first !== "[") continue;
+    let acc = lines[i];
+    for (let j = i + 1; j < lines.length && j < i + 10_000; j++) {
+      acc += `\n${lines[j]}`;
+      if (!/^\s*[}\]]/.test(lines[j])) continue;
+      try {
+        JSON.parse(acc);
+      } catch {
+        continue;
+      }
+      for (let k = i + 1; k <= j; k++) out.add(k + 1);
+      i = j;
+      break;
+    }
+  }
+  return out;
+}
+
+/** Truth records less those on continuation lines (`continued`: file name → set of lines). */
+export function withoutContinuations(truthRecords, continued) {
+  return truthRecords.filter((r) => !continued.get(fileName(r.source))?.has(r.line));
+}

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   breakScore,
+  continuationLines,
   countDocRecords,
   fileName,
   groupingScore,
@@ -15,6 +16,7 @@ import {
   type TruthBreak,
   type TruthRecord,
   type TruthSpan,
+  withoutContinuations,
 } from "../../eval/score.mjs";
 
 // Two operations over services a → b (through a client span of a that logs nothing):
@@ -314,5 +316,33 @@ describe("fileName and mean", () => {
   it("averages the numbers, leaving nulls out", () => {
     expect(mean([1, null, 0, undefined])).toBe(0.5);
     expect(mean([null])).toBeNull();
+  });
+});
+
+describe("continuationLines", () => {
+  it("marks the lines after the first of a pretty-printed JSON value, not single-line records or plain text", () => {
+    const text = [
+      '{"msg":"one line"}',
+      "Agent B: processing 12345",
+      "{",
+      '    "name": "process_data",',
+      '    "context": {',
+      '        "trace_id": "0xabc"',
+      "    }",
+      "}",
+      "{ not json",
+      '{"msg":"after"}',
+    ].join("\n");
+    expect([...continuationLines(text)]).toEqual([4, 5, 6, 7, 8]);
+  });
+
+  it("drops truth records on continuation lines, by file name", () => {
+    const truth = [
+      { source: "b.jsonl", line: 3, op: "x" },
+      { source: "b.jsonl", line: 4, op: "x" },
+      { source: "a.jsonl", line: 4, op: "y" },
+    ];
+    const kept = withoutContinuations(truth, new Map([["b.jsonl", new Set([4])]]));
+    expect(kept.map((r) => `${r.source}:${r.line}`)).toEqual(["b.jsonl:3", "a.jsonl:4"]);
   });
 });
