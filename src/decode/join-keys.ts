@@ -13,8 +13,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UUID_IN_TEXT = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 const HEX = /^[0-9a-f]{16,64}$/i;
-/** `req_01HX…`, `job-3fa2c9d1`, `chatcmpl-AbC12xYz…`: a word, a separator, then 8+ characters with a digit. */
-const PREFIXED = /^[A-Za-z][A-Za-z0-9]{0,15}[-_:](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{8,}$/;
+/**
+ * `req_01HX…`, `job-3fa2c9d1`, `acct_0022`, `INV-2026-004101`: a word, a separator, then 4+ characters
+ * with a digit (a second separator and more such characters allowed).
+ */
+const PREFIXED =
+  /^[A-Za-z][A-Za-z0-9]{0,15}[-_:](?=[A-Za-z0-9]*\d)[A-Za-z0-9]{4,}(?:[-_][A-Za-z0-9]*\d[A-Za-z0-9]*)?$/;
 /** Placeholder values that must never glue records together. */
 const EMPTY = new Set([
   "",
@@ -45,7 +49,7 @@ const READ_ELSEWHERE =
 /** Whether a value is an identifier by its shape alone: such values join whatever field holds them. */
 export function isIdShaped(value: string): boolean {
   const n = value.length;
-  if (n < 10 || n > 64) return false;
+  if (n < 8 || n > 64) return false;
   if (n === 36 && value.charCodeAt(8) === 45) return UUID.test(value);
   return (n === 26 && ULID.test(value)) || HEX.test(value) || PREFIXED.test(value);
 }

@@ -152,12 +152,19 @@ describe("joinKeysOf: limits", () => {
 });
 
 describe("isIdShaped", () => {
-  it.each([UUID, UUID.toUpperCase(), ULID, HEX16, "req_8f3k2a9x1", "chatcmpl-AbC12xYz9Q"])(
-    "%s is an id",
-    (value) => {
-      expect(isIdShaped(value)).toBe(true);
-    },
-  );
+  it.each([
+    UUID,
+    UUID.toUpperCase(),
+    ULID,
+    HEX16,
+    "req_8f3k2a9x1",
+    "chatcmpl-AbC12xYz9Q",
+    "acct_0022",
+    "usr_a5c10a",
+    "INV-2026-004101",
+  ])("%s is an id", (value) => {
+    expect(isIdShaped(value)).toBe(true);
+  });
 
   it.each([
     "gpt-4o-mini",
@@ -170,6 +177,11 @@ describe("isIdShaped", () => {
     "2024-05-01T12:00:00Z",
     "req_abcdefghij",
     "us-east-1",
+    "tenant_07",
+    "page-12",
+    "qwen2-72b-instruct",
+    "order-7971-fulfilment",
+    "2026-10",
   ])("%s is not an id", (value) => {
     expect(isIdShaped(value)).toBe(false);
   });

@@ -16,6 +16,7 @@ export const Reason = {
   lingering: 6,
   idle: 7,
   split: 8,
+  pool: 9,
 } as const;
 
 export interface Clusters {

@@ -10,6 +10,7 @@ import {
   Reason,
   recordFacts,
 } from "./clusters.js";
+import { findAliases } from "./aliases.js";
 import { familyOf, KeyTable } from "./key-table.js";
 import { type FieldRejection, formatMs, learnKeys, spreadOf, type Typical } from "./learn.js";
 import { syntheticId } from "./synthetic-id.js";
@@ -170,7 +171,15 @@ export function joinRecords(
 ): JoinOutcome {
   const table = keyed instanceof KeyTable ? keyed : KeyTable.of(keyed, allowedFields(settings));
   const facts = recordFacts(table);
-  const cl = buildClusters(table, facts, settings.windowMs);
+  let cl = buildClusters(table, facts, settings.windowMs);
+  // Fields named by the user join as given; otherwise fields that hold the same ids are read as one.
+  if (settings.keys === undefined) {
+    const root = findAliases(table, cl.windowMs);
+    if (root.some((r, f) => r !== f)) {
+      table.mergeFamilies(root);
+      cl = buildClusters(table, facts, cl.windowMs);
+    }
+  }
   const byRecord = clustersByRecord(cl, table.size);
   const { typical, dropped, splits } = learnKeys(
     cl,
@@ -497,6 +506,8 @@ function reasonOf(ctx: Context, c: number): string {
       return `runs through ${partner()} one after another, with idle time between: split between them`;
     case Reason.idle:
       return `stays open across ${partner()} with idle time between them: separate operations`;
+    case Reason.pool:
+      return `its field's values are each open for about ${Math.round(100 * typical.openShare[f]!)}% of the input: a counter or a pool, not an operation's id`;
     case Reason.oneToOne:
       return `names ${partner()}, which otherwise pair one to one with it: separate operations (a retry or a duplicate)`;
     default:

@@ -167,6 +167,43 @@ export class KeyTable {
   }
 
   /**
+   * Reads each family under its alias root (`root[f]`, see aliases.ts): its fields and keys move there,
+   * and keys of one value that now share a family become one key. Called once every record is added.
+   */
+  mergeFamilies(root: Int32Array): void {
+    if (root.every((r, f) => r === f)) return;
+    for (let f = 0; f < this.fieldFamily.length; f++)
+      this.fieldFamily[f] = root[this.fieldFamily[f]!]!;
+    const same = new Map<string, number>();
+    const into = new Int32Array(this.keyValue.length);
+    for (let k = 0; k < this.keyValue.length; k++) {
+      const family = root[this.keyFamily[k]!]!;
+      this.keyFamily[k] = family;
+      const value = this.keyValue[k]!;
+      const canonical = isIdShaped(value) ? value : `${family}=${value}`;
+      into[k] = same.get(canonical) ?? k;
+      if (!same.has(canonical)) same.set(canonical, k);
+    }
+    // Occurrences come record by record: a record that named one value under two aliases keeps one.
+    const occRec = this.occRec.data;
+    const occKey = this.occKey.data;
+    let kept = 0;
+    let from = 0;
+    for (let o = 0; o < this.occKey.length; o++) {
+      if (o > 0 && occRec[o] !== occRec[o - 1]) from = kept;
+      const key = into[occKey[o]!]!;
+      let repeated = false;
+      for (let p = from; p < kept; p++) if (occKey[p] === key) repeated = true;
+      if (repeated) continue;
+      occRec[kept] = occRec[o]!;
+      occKey[kept] = key;
+      kept++;
+    }
+    this.occRec.length = kept;
+    this.occKey.length = kept;
+  }
+
+  /**
    * Settles each record's trace and service once grouping by ids has seen every record: the trace its
    * ids place it in (after merges; undefined for none), and its service (named late for some).
    */

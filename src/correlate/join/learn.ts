@@ -12,6 +12,13 @@ const COARSE_COUNT = 10;
 const COARSE_SPREAD = 30;
 /** A field with this many times fewer values open at once than the busiest field lingers. */
 const COARSE_CONCURRENCY = 8;
+/**
+ * A field whose values are each open for this share of the input or more, while the values of the
+ * field most open at once are this many times less so, counts or pools (small ids restarting in every
+ * operation): not an operation's id.
+ */
+const POOL_OPEN_SHARE = 0.5;
+const POOL_RATIO = 10;
 /** Share of a field's values that must be too coarse for the whole field to be dropped. */
 const FIELD_COARSE_SHARE = 0.5;
 /** A field pair is one-to-one (or many-to-one) when this share of values sees exactly one partner. */
@@ -50,6 +57,8 @@ export interface Typical {
   spreadMs: Float64Array;
   /** How many of the family's values are open at once, on average over the input's time span. */
   concurrency: Float64Array;
+  /** Share of the input during which one of its values is open, on average (0: too few values to tell). */
+  openShare: Float64Array;
 }
 
 function typicalByFamily(
@@ -72,6 +81,7 @@ function typicalByFamily(
     count: new Float64Array(families),
     spreadMs: new Float64Array(families),
     concurrency: new Float64Array(families),
+    openShare: new Float64Array(families),
   };
   members.forEach((list, f) => {
     typical.count[f] = median(Float64Array.from(list, (c) => counts[c]!));
@@ -107,10 +117,17 @@ function rejectCoarse(cl: Clusters, table: KeyTable): Typical {
   const lingering = (f: number): boolean =>
     typical.concurrency[f]! * COARSE_CONCURRENCY < busiest &&
     typical.count[f]! > COARSE_COUNT * Math.max(overall, 2);
+  const share = openShares(cl, table, typical);
+  typical.openShare.set(share);
+  let leastOpen = Infinity;
+  for (let f = 0; f < families; f++) if (share[f]! > 0) leastOpen = Math.min(leastOpen, share[f]!);
+  const pooled = (f: number): boolean =>
+    share[f]! >= POOL_OPEN_SHARE && share[f]! >= POOL_RATIO * leastOpen;
   for (let c = 0; c < cl.size; c++) {
     const f = table.keyFamily[cl.key[c]!]!;
     const n = counts[c]!;
     if (lingering(f)) cl.rejected[c] = Reason.lingering;
+    else if (pooled(f)) cl.rejected[c] = Reason.pool;
     else if (clustersOf[f]! < MIN_EVIDENCE) continue;
     else if (n > Math.max(COARSE_COUNT * typical.count[f]!, 20)) cl.rejected[c] = Reason.tooMany;
     else if (
@@ -121,6 +138,26 @@ function rejectCoarse(cl: Clusters, table: KeyTable): Typical {
     }
   }
   return typical;
+}
+
+/**
+ * Per field with enough values to tell, the share of the input during which one of its values is open,
+ * on average (0 for the others).
+ */
+function openShares(cl: Clusters, table: KeyTable, typical: Typical): Float64Array {
+  const families = table.families.length;
+  const values = new Int32Array(families);
+  const seen = new Uint8Array(table.keyValue.length);
+  for (let c = 0; c < cl.size; c++) {
+    const k = cl.key[c]!;
+    if (seen[k]) continue;
+    seen[k] = 1;
+    values[table.keyFamily[k]!]!++;
+  }
+  const share = new Float64Array(families);
+  for (let f = 0; f < families; f++)
+    if (values[f]! >= MIN_EVIDENCE) share[f] = typical.concurrency[f]! / values[f]!;
+  return share;
 }
 
 /** Drops, as a whole, each field most of whose values were turned down, saying why. */
@@ -154,7 +191,7 @@ function dropFields(cl: Clusters, table: KeyTable): FieldRejection[] {
   return dropped;
 }
 
-const REASONS = 9;
+const REASONS = 10;
 const FIELD_REASON: Record<number, string> = {
   [Reason.lingering]:
     "its values stay open across much of the input, each on many records: a tenant or user, not an operation",
@@ -166,6 +203,8 @@ const FIELD_REASON: Record<number, string> = {
   // Split values still join, part by part; but a field most of whose values need splitting is not
   // trusted where the split could not tell (the rest of its values are dropped).
   [Reason.split]: "most values run through several operations one after another",
+  [Reason.pool]:
+    "its values are each open for most of the input: a counter or a pool, not an operation's id",
 };
 
 /**
@@ -345,7 +384,7 @@ export function learnKeys(
   if (forced) {
     const none = new Float64Array(table.families.length);
     return {
-      typical: { count: none, spreadMs: none, concurrency: none },
+      typical: { count: none, spreadMs: none, concurrency: none, openShare: none },
       dropped: [],
       splits: new Map(),
     };

@@ -97,6 +97,30 @@ describe("learnKeys: coarse values", () => {
     expect(byField("order_id")).toEqual({ none: 6, tooLong: 1 });
   });
 
+  it("turns down a field of small counters that restart in every operation (activity 1, 2, 3)", () => {
+    // 200 overlapping workflows, 400 ms apart, each running activities 1 to 6 a second apart: each
+    // workflow id is open for 6% of the input, each activity number for nearly all of it.
+    const records = Array.from({ length: 200 }, (_, k) =>
+      [1, 2, 3, 4, 5, 6].map((a) =>
+        rec({
+          at: k * 400 + a * 1000,
+          service: "worker",
+          keys: keys(`workflow_id=${req(k)}`, `activity_id=${a}`),
+        }),
+      ),
+    ).flat();
+    const { byField, learned } = learn(records);
+    expect(byField("activity_id")).toEqual({ pool: 6 });
+    expect(byField("workflow_id")).toEqual({ none: 200 });
+    expect(learned.typical.openShare[learned.typical.openShare.length - 1]).toBeGreaterThan(0.5);
+    expect(learned.dropped).toEqual([
+      {
+        field: "activity_id",
+        reason: expect.stringMatching(/a counter or a pool, not an operation's id \(6 of 6\)$/),
+      },
+    ]);
+  });
+
   it("judges each field on its own scale: the ids of small steps do not make a request look coarse", () => {
     // Six requests of 25 lines (gateway, then the worker's twelve tool calls of two lines each).
     const records: LogRecord[] = [];
