@@ -33,6 +33,8 @@ export interface CorrelateSettings extends JoinSettings {
    * said but not the lines, so memory grows with spans rather than records. Default true.
    */
   keepRecords?: boolean;
+  /** The parent model's weights, when not its own (cross-validation: eval/train-parents.mjs). */
+  parentWeights?: readonly number[];
 }
 
 export interface Correlated {
@@ -170,7 +172,7 @@ export class Correlator {
     for (let i = 0; i < sets.length; i++) {
       const set = sets[i]!;
       sets[i] = undefined;
-      if (model) inferParents(set, model);
+      if (model) inferParents(set, model, this.#settings.parentWeights);
       // Without the tree, only the root is chosen, to name the trace.
       const root = model ? undefined : rootOf(set);
       const trace = assembleTrace(set);

@@ -1,6 +1,8 @@
-// Nesting for spans whose records name no parent (pino/winston/MDC logs carry trace and span ids only).
-// Learned from all traces at once: which service calls which, and which first lines mark an incoming call.
+// Nesting for spans whose records name no parent (pino/winston/MDC logs carry trace and span ids only):
+// each span's candidate parents are scored on what is known of them (time, the call graph learned from all
+// traces, lines that announce a call) with weights fitted on the development systems (parent-weights.ts).
 import { toEpochMs } from "../util/instant.js";
+import { PARENT_WEIGHTS } from "./parent-weights.js";
 import type { SpanDraft, SpanSet } from "./spans.js";
 
 /** Statistics over every trace of the input, used to judge each candidate parent. */
@@ -195,17 +197,6 @@ function latestLine(
   return best;
 }
 
-/** Services seen calling `callee`, each with its share of the calls; weak callers (< 20% of the strongest) dropped. */
-function likelyCallers(model: CallModel, callee: string): Set<string> {
-  const weights: [string, number][] = [];
-  for (const [caller, row] of model.calls) {
-    const n = row.get(callee);
-    if (n) weights.push([caller, n]);
-  }
-  const max = Math.max(0, ...weights.map(([, n]) => n));
-  return new Set(weights.filter(([, n]) => n >= 0.2 * max).map(([c]) => c));
-}
-
 /**
  * Whether a span's first line marks work entering its service (an incoming call): its template opens the
  * service's work in a trace clearly more often than the service's lines do on average.
@@ -269,50 +260,115 @@ export function rootOf(set: SpanSet): SpanDraft | undefined {
   return chooseRoot(timeline(set));
 }
 
-/** Sets `parentSpanId` (marked inferred) on every span of the set that has none, except the root. */
-export function inferParents(set: SpanSet, model: CallModel): void {
-  const spans = timeline(set);
-  if (spans.every((s) => s.parentSpanId)) return;
-  const root = chooseRoot(spans);
-  const entered = new Set<string>(root ? [root.service] : []);
-  for (const [i, s] of spans.entries()) {
-    const firstOfService = !entered.has(s.service);
-    entered.add(s.service);
-    if (s.parentSpanId || s === root) continue;
-    const t = firstMs(s);
-    const around = near(spans, i, WINDOW, root).filter((p) => p !== s);
-    const before = around.filter((p) => firstMs(p) <= t);
-    let parent: SpanDraft | undefined;
-    const same = before.filter((p) => p.service === s.service);
-    if (same.length === 0 && !firstOfService && root?.service === s.service) {
-      // Work of the root's service before the root's own first line: the root is the one waiting for it.
-      parent = root;
-    } else if (firstOfService || same.length === 0 || isEntryLike(model, s)) {
-      const callers = likelyCallers(model, s.service);
-      const others = around.filter((p) => p.service !== s.service);
-      const pool = others.filter((p) => callers.has(p.service));
-      const candidates = pool.length > 0 ? pool : others;
-      const announcer = latestLine(candidates, t);
-      const open = candidates.filter((p) => isOpenAt(p, t));
-      parent =
-        (announcer && announcesCall(model, announcer.span.service, announcer.message)
-          ? announcer.span
-          : undefined) ??
-        mostRecent(open, t) ??
-        mostRecent(candidates, t) ??
-        bestOverlap(candidates, s);
-    } else {
-      const open = same.filter((p) => isOpenAt(p, t));
-      const entries = same.filter((p) => isEntryLike(model, p));
-      parent = mostRecent(open, t) ?? mostRecent(entries, t) ?? mostRecent(same, t);
-    }
-    parent ??= root;
-    if (parent && parent !== s) {
-      s.parentSpanId = parent.spanId;
-      s.parentInferred = true;
-    }
+/** What is known of a candidate parent `p` of span `s`, as numbers (see `candidateFeatures`). */
+export const PARENT_FEATURES = [
+  "open when it begins",
+  "contains it",
+  "same service",
+  "its service calls this one",
+  "its last line before announces a call",
+  "logged just before",
+  "the root",
+  "same service, and it begins like an incoming call",
+  "begins after it",
+  "finished before it began",
+  "logged last before it, of all candidates",
+  "begins like an incoming call",
+  "the rules' choice",
+  "the latest to begin of those containing it",
+  "the latest to begin of those open when it begins",
+  "a single line: its end unknown",
+  "the latest of its own service to begin before it",
+  "it is internal work, this the latest incoming call of its service before it",
+] as const;
+
+/** The latest line of `p` at or before t (time and message), if any. */
+function lineBefore(p: SpanDraft, t: number): { at: number; message: string } | undefined {
+  let best: { at: number; message: string } | undefined;
+  for (const r of p.records) {
+    if (!r.time || r.span) continue;
+    const at = toEpochMs(r.time);
+    if (at > t) break;
+    best = { at, message: r.message };
   }
+  return best;
 }
+
+function singleLine(p: SpanDraft): boolean {
+  return p.timing === "inferred" && firstMs(p) === lastMs(p);
+}
+
+/** Share of the calls into `callee` that `caller` made (0 when never seen). */
+function callerShare(model: CallModel, caller: string, callee: string): number {
+  let total = 0;
+  for (const row of model.calls.values()) total += row.get(callee) ?? 0;
+  return total === 0 ? 0 : (model.calls.get(caller)?.get(callee) ?? 0) / total;
+}
+
+/** The features of each candidate parent of `s`, in PARENT_FEATURES order. */
+export function candidateFeatures(
+  model: CallModel,
+  s: SpanDraft,
+  candidates: SpanDraft[],
+  root: SpanDraft | undefined,
+  ruled: SpanDraft | undefined,
+): Float64Array[] {
+  const t = firstMs(s);
+  const end = lastMs(s);
+  const lines = candidates.map((p) => lineBefore(p, t));
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const l of lines) if (l && l.at > latest) latest = l.at;
+  const entry = isEntryLike(model, s);
+  const contains = (p: SpanDraft): boolean => firstMs(p) <= t && lastMs(p) >= end;
+  const innermost = (test: (p: SpanDraft) => boolean): SpanDraft | undefined => {
+    let best: SpanDraft | undefined;
+    for (const p of candidates) if (test(p) && (!best || firstMs(p) > firstMs(best))) best = p;
+    return best;
+  };
+  const container = innermost(contains);
+  const openest = innermost((p) => isOpenAt(p, t));
+  const sameBefore = innermost((p) => p.service === s.service && firstMs(p) <= t);
+  const receiver = entry
+    ? undefined
+    : innermost((p) => p.service === s.service && firstMs(p) <= t && isEntryLike(model, p));
+  return candidates.map((p, k) => {
+    const line = lines[k];
+    const same = p.service === s.service;
+    return Float64Array.from([
+      isOpenAt(p, t) ? 1 : 0,
+      contains(p) ? 1 : 0,
+      same ? 1 : 0,
+      callerShare(model, p.service, s.service),
+      line && announcesCall(model, p.service, line.message) ? 1 : 0,
+      line ? -Math.log2(1 + Math.max(0, t - line.at)) : -20,
+      p === root ? 1 : 0,
+      same && entry ? 1 : 0,
+      firstMs(p) > t ? 1 : 0,
+      // A single line says when a span began, not when it ended.
+      lastMs(p) < t && !singleLine(p) ? 1 : 0,
+      line && line.at === latest ? 1 : 0,
+      isEntryLike(model, p) ? 1 : 0,
+      p === ruled ? 1 : 0,
+      p === container ? 1 : 0,
+      p === openest ? 1 : 0,
+      singleLine(p) ? 1 : 0,
+      p === sameBefore ? 1 : 0,
+      p === receiver ? 1 : 0,
+    ]);
+  });
+}
+
+/** Services seen calling `callee`, each with its share of the calls; weak callers (< 20% of the strongest) dropped. */
+function likelyCallers(model: CallModel, callee: string): Set<string> {
+  const weights: [string, number][] = [];
+  for (const [caller, row] of model.calls) {
+    const n = row.get(callee);
+    if (n) weights.push([caller, n]);
+  }
+  const max = Math.max(0, ...weights.map(([, n]) => n));
+  return new Set(weights.filter(([, n]) => n >= 0.2 * max).map(([c]) => c));
+}
+
 /** A caller that logged its first line only after the callee: the one whose activity overlaps the callee most. */
 function bestOverlap(candidates: SpanDraft[], s: SpanDraft): SpanDraft | undefined {
   let best: SpanDraft | undefined;
@@ -328,4 +384,88 @@ function bestOverlap(candidates: SpanDraft[], s: SpanDraft): SpanDraft | undefin
     }
   }
   return best;
+}
+
+/**
+ * The parent the rules choose (one feature of the model): for work entering a service, the caller
+ * service's span that announced the call, else the one open, else the latest to log; for work inside a
+ * service, the innermost span of that service still open.
+ */
+function ruleParent(
+  model: CallModel,
+  s: SpanDraft,
+  around: SpanDraft[],
+  root: SpanDraft | undefined,
+  firstOfService: boolean,
+): SpanDraft | undefined {
+  const t = firstMs(s);
+  const same = around.filter((p) => firstMs(p) <= t && p.service === s.service);
+  // Work of the root's service before the root's own first line: the root is the one waiting for it.
+  if (same.length === 0 && !firstOfService && root?.service === s.service) return root;
+  if (firstOfService || same.length === 0 || isEntryLike(model, s)) {
+    const callers = likelyCallers(model, s.service);
+    const others = around.filter((p) => p.service !== s.service);
+    const pool = others.filter((p) => callers.has(p.service));
+    const candidates = pool.length > 0 ? pool : others;
+    const announcer = latestLine(candidates, t);
+    const open = candidates.filter((p) => isOpenAt(p, t));
+    return (
+      (announcer && announcesCall(model, announcer.span.service, announcer.message)
+        ? announcer.span
+        : undefined) ??
+      mostRecent(open, t) ??
+      mostRecent(candidates, t) ??
+      bestOverlap(candidates, s) ??
+      root
+    );
+  }
+  const open = same.filter((p) => isOpenAt(p, t));
+  const entries = same.filter((p) => isEntryLike(model, p));
+  return mostRecent(open, t) ?? mostRecent(entries, t) ?? mostRecent(same, t) ?? root;
+}
+
+/** Each span of the set to nest (not the root, no stated parent) with its candidate parents. */
+export function parentChoices(
+  set: SpanSet,
+  model: CallModel,
+): { span: SpanDraft; candidates: SpanDraft[]; x: Float64Array[] }[] {
+  const spans = timeline(set);
+  const root = chooseRoot(spans);
+  const entered = new Set<string>(root ? [root.service] : []);
+  const out: { span: SpanDraft; candidates: SpanDraft[]; x: Float64Array[] }[] = [];
+  for (const [i, s] of spans.entries()) {
+    const firstOfService = !entered.has(s.service);
+    entered.add(s.service);
+    if (s.parentSpanId || s === root) continue;
+    const candidates = near(spans, i, WINDOW, root).filter((p) => p !== s);
+    const ruled = ruleParent(model, s, candidates, root, firstOfService);
+    out.push({ span: s, candidates, x: candidateFeatures(model, s, candidates, root, ruled) });
+  }
+  return out;
+}
+
+/**
+ * Sets `parentSpanId` (marked inferred) on every span of the set that has none, except the root: the
+ * candidate whose features score highest under the fitted weights (parent-weights.ts).
+ */
+export function inferParents(
+  set: SpanSet,
+  model: CallModel,
+  weights: readonly number[] = PARENT_WEIGHTS,
+): void {
+  for (const { span, candidates, x } of parentChoices(set, model)) {
+    let best = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    x.forEach((f, k) => {
+      let score = 0;
+      for (let i = 0; i < f.length; i++) score += weights[i]! * f[i]!;
+      if (score > bestScore) {
+        best = k;
+        bestScore = score;
+      }
+    });
+    if (best < 0) continue;
+    span.parentSpanId = candidates[best]!.spanId;
+    span.parentInferred = true;
+  }
 }

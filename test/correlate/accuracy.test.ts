@@ -37,7 +37,10 @@ describe.each(SCENARIOS)("node services with injected ids (%s)", (dir) => {
     const parents = parentAccuracy(doc, readJsonLines<TruthSpan>(`fixtures/truth/${dir}.jsonl`));
     console.log(dir, JSON.stringify({ grouping, parents }));
     expect(grouping.f1).toBeGreaterThanOrEqual(0.99);
-    expect(parents.service).toBeGreaterThanOrEqual(0.95);
-    expect(parents.exact).toBeGreaterThanOrEqual(0.7);
+    // The parent choice is one model fitted on these fixtures and the development systems together
+    // (eval/train-parents.mjs): 0.78–0.80 / 0.65–0.74 here. Rules fitted to these fixtures alone held
+    // 0.98 / 0.81 on them, but only 0.58 / 0.51 on the eight systems each left out in turn.
+    expect(parents.service).toBeGreaterThanOrEqual(0.75);
+    expect(parents.exact).toBeGreaterThanOrEqual(0.6);
   });
 });
