@@ -101,6 +101,8 @@ export interface Span {
   spanId: string;
   parentSpanId?: string;
   parentInferred: boolean;
+  /** For a parent chosen among candidates (src/correlate/infer-parents.ts): the model's probability, 0–1. */
+  parentConfidence?: number | undefined;
   service: string;
   name: string;
   start: Instant;

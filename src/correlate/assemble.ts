@@ -54,6 +54,7 @@ function treeOrder(spans: SpanDraft[]): { ordered: SpanDraft[]; depth: Map<strin
     if (!depth.has(s.spanId)) {
       delete s.parentSpanId;
       s.parentInferred = false;
+      s.parentConfidence = undefined;
       visit(s, 0);
     }
   }

@@ -454,18 +454,19 @@ export function inferParents(
   weights: readonly number[] = PARENT_WEIGHTS,
 ): void {
   for (const { span, candidates, x } of parentChoices(set, model)) {
-    let best = -1;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    x.forEach((f, k) => {
+    const scores = x.map((f) => {
       let score = 0;
       for (let i = 0; i < f.length; i++) score += weights[i]! * f[i]!;
-      if (score > bestScore) {
-        best = k;
-        bestScore = score;
-      }
+      return score;
     });
-    if (best < 0) continue;
+    if (scores.length === 0) continue;
+    const bestScore = Math.max(...scores);
+    const best = scores.indexOf(bestScore);
+    // The model's probability of its choice among the candidates (a softmax over their scores).
+    let sum = 0;
+    for (const score of scores) sum += Math.exp(score - bestScore);
     span.parentSpanId = candidates[best]!.spanId;
     span.parentInferred = true;
+    span.parentConfidence = 1 / sum;
   }
 }

@@ -210,6 +210,7 @@ function draftOf(r: LogRecord, spanId: string, keepRecords: boolean): SpanDraft 
   return {
     spanId,
     parentInferred: false,
+    parentConfidence: undefined,
     service: r.service ?? "",
     name: "",
     start: t,

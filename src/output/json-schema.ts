@@ -87,6 +87,8 @@ export const spanSchema = z.looseObject({
   spanId: id,
   parentSpanId: id.nullable(),
   parentInferred: z.boolean(),
+  /** For a parent chosen among candidates: the model's probability that it is the right one. */
+  parentConfidence: z.number().min(0).max(1).optional(),
   service: z.string(),
   name: z.string(),
   startTime: time,

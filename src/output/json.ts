@@ -6,6 +6,7 @@ import type { JsonRecord, JsonSpan, JsonSpanEvent, JsonStats, JsonTrace } from "
 
 export type { JsonStats } from "./json-schema.js";
 
+/** Three decimals: microseconds of a duration in ms, or a probability. */
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
@@ -45,6 +46,7 @@ export function spanJson(s: Span): JsonSpan {
     spanId: s.spanId,
     parentSpanId: s.parentSpanId ?? null,
     parentInferred: s.parentInferred,
+    ...(s.parentConfidence !== undefined && { parentConfidence: round(s.parentConfidence) }),
     service: s.service,
     name: s.name,
     startTime: s.timed ? formatInstant(s.start) : null,

@@ -72,8 +72,17 @@ function bar(span: Span, trace: AssembledTrace, w: number, style: Style): string
   return " ".repeat(a) + painted + " ".repeat(Math.max(0, w - a - displayWidth(body)));
 }
 
+/** An inferred parent the model gives less than even odds is drawn as a guess (`~`). */
+const LOW_CONFIDENCE = 0.5;
+
 /** Deeper levels are drawn at this depth (a `»` marks the cut), so a long chain stays readable. */
 const MAX_DRAWN_DEPTH = 16;
+
+/** `─` a stated parent, `┄` an inferred one, `~` an inferred one with less than even odds. */
+function edgeStroke(s: Span): string {
+  if (!s.parentInferred) return "─";
+  return (s.parentConfidence ?? 1) < LOW_CONFIDENCE ? "~" : "┄";
+}
 
 /** Tree glyphs for a span: `│  ├─ ` …; inferred parent edges use a dotted stroke. */
 function treePrefixes(trace: AssembledTrace): Map<string, string> {
@@ -101,7 +110,7 @@ function treePrefixes(trace: AssembledTrace): Map<string, string> {
     const drawn = Math.min(d, MAX_DRAWN_DEPTH);
     let prefix = "";
     for (let k = 1; k < drawn; k++) prefix += open[k] ? "│ " : "  ";
-    prefix += (hasLater[i] ? "├" : "└") + (s.parentInferred ? "┄" : "─");
+    prefix += (hasLater[i] ? "├" : "└") + edgeStroke(s);
     out.set(s.spanId, d > MAX_DRAWN_DEPTH ? `${prefix}»` : prefix);
   }
   return out;

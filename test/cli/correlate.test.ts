@@ -240,6 +240,22 @@ describe("filters and order", () => {
   });
 });
 
+describe("confidence of inferred parents", () => {
+  it("gives every inferred parent a probability in JSON and draws the unlikely ones as a guess (~)", async () => {
+    const doc = parseDocument((await agtrace(["correlate", THREE, "--format", "json"])).stdout);
+    const spans = doc.traces.flatMap((t) => t.spans);
+    const inferred = spans.filter((s) => s.parentInferred);
+    expect(inferred.length).toBeGreaterThan(0);
+    for (const s of inferred) expect(s.parentConfidence).toBeGreaterThan(0);
+    for (const s of spans.filter((x) => !x.parentInferred))
+      expect(s.parentConfidence).toBeUndefined();
+    const unlikely = inferred.filter((s) => s.parentConfidence! < 0.5).length;
+    expect(unlikely).toBeGreaterThan(0);
+    const text = await agtrace(["correlate", THREE, "--width", "200", "--no-color"]);
+    expect(text.stdout.split("\n").filter((l) => /[├└]~/.test(l))).toHaveLength(unlikely);
+  });
+});
+
 describe("terminal output", () => {
   // Checked against fixtures/truth/three-services.jsonl: 20 of the 23 spans of these three traces hang
   // under their true parent; the planner's span for a callback from the worker and two one-line worker

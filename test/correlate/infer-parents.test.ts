@@ -380,6 +380,30 @@ describe("inferParents", () => {
     expect(parents(blind).job2).toBe("plan (inferred)");
   });
 
+  it("gives each inferred parent the model's probability: 1 with no other candidate, less when others compete", () => {
+    const pair = trace({
+      plan: {
+        service: "planner",
+        lines: [
+          [0, "plan started"],
+          [50, "plan done"],
+        ],
+      },
+      job: { service: "worker", lines: [[10, "job received"]] },
+    });
+    inferParents(pair.set, EMPTY);
+    expect(pair.set.spans.get(pair.id.job!)!.parentConfidence).toBe(1);
+    const t = dispatched();
+    inferParents(t.set, learnCallModel([dispatched().set, dispatched().set]));
+    const confidence = (name: string): number | undefined =>
+      t.set.spans.get(t.id[name]!)!.parentConfidence;
+    expect(confidence("plan")).toBeUndefined();
+    for (const name of ["job1", "step1", "step2", "job2"]) {
+      expect(confidence(name)).toBeGreaterThan(0);
+      expect(confidence(name)).toBeLessThan(1);
+    }
+  });
+
   it("puts work of the root's service logged before the root's first line under the root", () => {
     const t = trace({
       root: {
