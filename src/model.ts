@@ -90,6 +90,8 @@ export interface LogRecord {
   readonly error?: RecordError | undefined;
   /** The attributes of the resource that wrote it (OTLP, SDK exporters: `service.name`, `host.name` …). */
   readonly resource?: Attributes | undefined;
+  /** Set for a plain-text line (not JSON): its message is the line (src/decode/text-line.ts). */
+  readonly plain?: true | undefined;
 }
 
 /** A record while decoding builds it; handed on, it is a `LogRecord`. */

@@ -2,8 +2,9 @@
 import type { LogRecord } from "../model.js";
 import { type AssembledTrace, assembleTrace } from "./assemble.js";
 import { attachByTime } from "./join/attach.js";
+import { PlainLines } from "./plain-lines.js";
 import { allowedFields, type JoinOutcome, type JoinSettings, joinRecords } from "./join/index.js";
-import { KeyTable } from "./join/key-table.js";
+import { KeyTable, timeMs } from "./join/key-table.js";
 import { TraceCore } from "./core.js";
 import { inferParents, learnCallModel, rootOf } from "./infer-parents.js";
 import { applyPlacement, type Placement } from "./placement.js";
@@ -58,6 +59,9 @@ export class Correlator {
   readonly #off: LogRecord[] = [];
   readonly #notes = new SpanKeyNotes();
   readonly #keepRecords: boolean;
+  /** Per source, the time of its latest record that had one: when its untimed plain lines were printed. */
+  readonly #lastTime = new Map<string, number>();
+  readonly #plain = new PlainLines();
 
   constructor(settings: CorrelateSettings = {}) {
     this.#settings = settings;
@@ -81,8 +85,11 @@ export class Correlator {
     // A record of a trace is noted in its span once its service is known (spans count their lines per
     // service), but takes its place in the trace's order now.
     const byIds = this.#usesIds(record);
-    if (!byIds || this.#core.add(record, 0, named) === undefined) this.#rest.push(record);
+    const traceId = byIds ? this.#core.add(record, 0, named) : undefined;
+    if (traceId === undefined) this.#rest.push(record);
+    this.#plain.note(record, traceId);
     if (this.#mode !== "ids" && keys) this.#noteKeys(record, keys, named, byIds);
+    if (record.time) this.#lastTime.set(record.source, timeMs(record));
   }
 
   /** `--join heuristic` goes by span exports' ids only: log lines' trace context is ignored. */
@@ -96,7 +103,7 @@ export class Correlator {
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
     // named late (its service is not known yet).
     const slim = !this.#keepRecords && named && traced && record.spanId !== undefined;
-    this.#keys.add(record, keys, !slim);
+    this.#keys.add(record, keys, !slim, this.#lastTime.get(record.source));
   }
 
   /** Each record that named no service, in its named form: its source's service. */
@@ -138,6 +145,12 @@ export class Correlator {
         core.builderOf(traceId).add(applyPlacement(p, named(p.record), traceId));
       }
     };
+    // Plain lines between two lines of one trace go there first: their neighbours say more than the
+    // numbers they mention.
+    const byPosition = this.#plain.placements();
+    apply(byPosition);
+    const taken = new Set(byPosition.map((p) => p.record));
+    const free = (r: LogRecord): boolean => !taken.has(r);
     if (this.#mode !== "ids") {
       this.#keys.settle({
         trace: (r) => (this.#usesIds(r) ? core.traceOf(r) : undefined),
@@ -149,15 +162,15 @@ export class Correlator {
         explain: this.#settings.explain ?? false,
       });
       callers = foldTraces(join, core);
-      apply(join.placed);
-      unmatched = unplaced(rest, join.placed).map(named);
+      apply(join.placed.filter((p) => free(p.record)));
+      unmatched = unplaced(rest, join.placed).filter(free).map(named);
       if (this.#settings.attachByTime) {
         const byTime = attachByTime(buildersOf(core), unmatched);
         apply(byTime);
         attached = byTime.length > 0;
         unmatched = unplaced(unmatched, byTime);
       }
-    } else unmatched = rest.map(named);
+    } else unmatched = rest.filter(free).map(named);
     inInputOrder(unmatched);
     // Each trace taken out of the core as it is finished, and each set let go once assembled: the
     // spans are kept once, not as drafts and again as assembled spans.

@@ -6,7 +6,10 @@ export interface Placement {
   readonly record: LogRecord;
   readonly traceId: string;
   readonly spanId: string | undefined;
-  /** How it was placed: `join:<field>` (a shared business id) or `time` (its lane's operation then). */
+  /**
+   * How it was placed: `join:<field>` (a shared business id), `time` (its lane's operation then) or
+   * `position` (a plain-text line between two lines of one operation in its source).
+   */
   readonly via: string;
 }
 

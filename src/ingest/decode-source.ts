@@ -1,6 +1,7 @@
 // One source's bytes → records: lines, platform wrappers, JSON framing, decoding.
 import { type DecodeMemo, type DecodeOptions, decodeValue } from "../decode/index.js";
 import { errorFromStack } from "../decode/error.js";
+import { decodeTextLine } from "../decode/text-line.js";
 import { type FrameSink, JsonFramer, type SkipReason } from "../framing/json-framer.js";
 import { splitLines } from "../framing/lines.js";
 import { Demux } from "../framing/demux.js";
@@ -38,6 +39,8 @@ const MAX_ATTACHED_CHARS = 16_384;
  */
 class ContainerFraming {
   held: LogRecord | undefined;
+  /** The service of the container's latest record: a plain line after it was printed by the same process. */
+  service: string | undefined;
   stack: string[] = [];
   stackChars = 0;
   readonly framer: JsonFramer;
@@ -92,8 +95,18 @@ export async function decodeSource(
   live = false,
 ): Promise<number> {
   const ctx = { source, line: 0, options, memo };
-  // The line being framed, for a skipped plain line to join a stack trace.
+  // The line being framed and its platform context, for a plain line (a stack trace, or a record of its own).
   let text = "";
+  let textContext: LineContext | undefined;
+  const textRecord = (line: number, service: string | undefined): LogRecord | undefined => {
+    const r = decodeTextLine(text, source, line, {
+      joinKeys: options.joinKeys,
+      timeMemo: memo.time,
+    });
+    if (!r) return undefined;
+    if (service) r.service = service;
+    return textContext ? withContext(r, textContext) : r;
+  };
   const open = (): ContainerFraming =>
     new ContainerFraming(
       (framing) => ({
@@ -104,6 +117,7 @@ export async function decodeSource(
           if (records.length === 0) sink.skip("no records", line);
           for (let i = 0; i < records.length; i++) {
             const r = context ? withContext(records[i]!, context) : records[i]!;
+            if (r.service) framing.service = r.service;
             if (i === records.length - 1 && (r.level === "error" || r.level === "fatal"))
               framing.held = r;
             else sink.record(r);
@@ -112,7 +126,13 @@ export async function decodeSource(
         skip(reason, line, detail) {
           if (reason === "not JSON" && framing.attach(text)) return;
           framing.release(sink);
-          sink.skip(reason, line, detail);
+          // A stack trace's line with no error record to join stays skipped: on its own it says nothing.
+          const plain =
+            reason === "not JSON" && !STACK_START.test(text)
+              ? textRecord(line, framing.service)
+              : undefined;
+          if (plain) sink.record(plain);
+          else sink.skip(reason, line, detail);
         },
       }),
       options.attributes !== false,
@@ -140,6 +160,7 @@ export async function decodeSource(
   const transport = new TransportUnwrapper();
   const push = (u: Unwrapped & { line: number }): void => {
     text = u.text;
+    textContext = u.context;
     containers.get(u.context, u.line).framer.push(u.text, u.line, u.context);
   };
   const finish = (): void => {

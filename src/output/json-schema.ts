@@ -61,8 +61,8 @@ export const recordSchema = z.looseObject({
   spanId: id.optional(),
   /** Which field or dialect the ids came from (`trace_id`, `join:request_id`, `time`, …). */
   idSource: z.string().min(1).optional(),
-  /** `span` when the record is itself a span export rather than a log line. */
-  kind: z.literal("span").optional(),
+  /** `span` for a span export, `text` for a plain-text line; absent for a JSON log line. */
+  kind: z.enum(["span", "text"]).optional(),
   /** The record's other fields (omitted when none): see README "JSON output". */
   attributes: attributesSchema.optional(),
   error: errorSchema.optional(),

@@ -23,6 +23,7 @@ export function recordJson(r: LogRecord): JsonRecord {
   if (r.spanId) out.spanId = r.spanId;
   if (r.idSource) out.idSource = r.idSource;
   if (r.span) out.kind = "span";
+  else if (r.plain) out.kind = "text";
   if (r.attributes && hasKeys(r.attributes)) out.attributes = r.attributes;
   if (r.error) out.error = r.error;
   if (r.span?.events && r.span.events.length > 0) out.events = r.span.events.map(eventJson);

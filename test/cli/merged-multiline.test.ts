@@ -9,7 +9,7 @@ import { agtrace } from "../helpers/exec.js";
 interface Doc {
   traces: {
     traceId: string;
-    spans: { spanId: string; parentSpanId: string | null; service: string }[];
+    spans: { spanId: string; parentSpanId: string | null; service: string; timing: string }[];
   }[];
 }
 
@@ -40,11 +40,15 @@ function interleaved(prefix: (pod: string, container: string) => string): string
   return `${out.join("\n")}\n`;
 }
 
-/** span id → its trace, parent and service. */
+/**
+ * span id → its trace, parent and service, for the spans exported. (The print lines between the exports
+ * join the operations too, in spans made up per service, whose names come from the file or the pod.)
+ */
 function spans(stdout: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const t of (parseDocument(stdout) as Doc).traces)
-    for (const s of t.spans) out.set(s.spanId, `${t.traceId} ${s.parentSpanId} ${s.service}`);
+    for (const s of t.spans)
+      if (s.timing === "measured") out.set(s.spanId, `${t.traceId} ${s.parentSpanId} ${s.service}`);
   return out;
 }
 

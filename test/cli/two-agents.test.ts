@@ -1,5 +1,6 @@
 // The example the project started from: two Python agents printing spans with ConsoleSpanExporter
 // (multi-line JSON between plain print lines), agent B receiving its context inside the message.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "../helpers/json-doc.js";
 import { agtrace } from "../helpers/exec.js";
@@ -38,13 +39,28 @@ describe("two agents with ConsoleSpanExporter output", async () => {
         timing: string;
         records: { message: string }[];
       }[];
+      records: { message: string }[];
     }[];
   };
 
-  it("exits 0 and counts the plain print lines as skipped, not as errors", () => {
+  it("exits 0 and keeps the plain print lines: each in the operation whose data id it names", () => {
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/skipped \d+ lines \(\d+ not JSON\)/);
-    expect(r.stderr).not.toMatch(/invalid JSON/);
+    expect(r.stderr).not.toMatch(/invalid JSON|not JSON/);
+    for (const t of doc.traces) {
+      const ids = new Set(
+        t.spans.flatMap((s) => s.records.flatMap((x) => x.message.match(/\b\d{5}\b/g) ?? [])),
+      );
+      // Every print line that names a data id sits with the other lines of that one id.
+      expect(ids.size, `trace ${t.traceId}`).toBeLessThanOrEqual(1);
+    }
+    // Every print line that names a data id is in a trace (banners stay in no trace).
+    const namesId = (line: string): boolean => /^Agent [AB]: .*(ID|received:) \d{5}\b/.test(line);
+    const printed = ["agent-a.log", "agent-b.log"].flatMap((f) =>
+      readFileSync(`fixtures/two-agents/${f}`, "utf8").split("\n").filter(namesId),
+    );
+    const placed = doc.traces.flatMap((t) => [...t.spans.flatMap((s) => s.records), ...t.records]);
+    expect(printed.length).toBeGreaterThan(30);
+    expect(placed.filter((x) => namesId(x.message))).toHaveLength(printed.length);
   });
 
   /** The trace a span belongs to: its own, or — started afresh by B — the one of A's fetch of the same data. */

@@ -1,10 +1,10 @@
 // One source through lines, wrappers, framing and decoding; stack traces joined to their error record.
 import { describe, expect, it } from "vitest";
-import { DecodeMemo } from "../../src/decode/index.js";
+import { DecodeMemo, type DecodeOptions } from "../../src/decode/index.js";
 import { decodeSource } from "../../src/ingest/decode-source.js";
 import type { LogRecord } from "../../src/model.js";
 
-async function decode(text: string) {
+async function decode(text: string, options: DecodeOptions = {}) {
   const records: LogRecord[] = [];
   const skips: string[] = [];
   async function* chunks() {
@@ -13,7 +13,7 @@ async function decode(text: string) {
   const lines = await decodeSource(
     chunks(),
     "app.log",
-    {},
+    options,
     {
       record: (r) => records.push(r),
       skip: (reason, line) => skips.push(`${line}: ${reason}`),
@@ -73,16 +73,27 @@ describe("decodeSource", () => {
     );
   });
 
-  it("leaves plain lines after a record that is not an error as skipped text", async () => {
+  it("keeps a plain line after a record that is not an error as a record of its own; a lone stack line is skipped", async () => {
     const { records, skips } = await decode(
       [
         '{"msg":"ok","level":30,"time":1795482162056}',
         "    at something (x.js:1:1)",
-        "banner",
+        "2026-11-30 12:00:01,250 WARNING retrying job job_8f3k2a9x1 (attempt 2)",
+        "Agent B: Processing data received: 12345",
+        "",
       ].join("\n"),
+      { joinKeys: true },
     );
-    expect(records[0]!.message).toBe("ok");
-    expect(skips).toEqual(["2: not JSON", "3: not JSON"]);
+    expect(records.map((r) => [r.line, r.message, r.level, r.plain])).toEqual([
+      [1, "ok", "info", undefined],
+      [3, "2026-11-30 12:00:01,250 WARNING retrying job job_8f3k2a9x1 (attempt 2)", "warn", true],
+      [4, "Agent B: Processing data received: 12345", "info", true],
+    ]);
+    expect(records[1]!.time).toMatchObject({ ms: Date.UTC(2026, 10, 30, 12, 0, 1, 250) });
+    expect(records[2]!.time).toBeUndefined();
+    expect(records[1]!.keys).toEqual(["text", "job_8f3k2a9x1"]);
+    expect(records[2]!.keys).toEqual(["text", "12345"]);
+    expect(skips).toEqual(["2: not JSON"]);
   });
 
   it("frames each pod's multi-line object on its own when kubectl --prefix interleaves them", async () => {
@@ -126,6 +137,7 @@ describe("decodeSource", () => {
       ["web", 1],
       ["pay", 4],
     ]);
+    // The other pod's traceback line has no error record of its own to join: skipped, not a record.
     expect(skips).toEqual(["4: not JSON"]);
   });
 });

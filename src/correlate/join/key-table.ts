@@ -1,6 +1,7 @@
 // Every record's candidate keys, interned as it arrives: per occurrence two integers (record, key), so a
 // million records with ids cost a few typed arrays rather than a million string lists.
 import { isIdShaped } from "../../decode/join-keys.js";
+import { TEXT_FIELD } from "../../decode/text-line.js";
 import type { LogRecord } from "../../model.js";
 
 /** A field's family: its last segment lowercased, separators and an `x-` header prefix dropped. */
@@ -114,9 +115,10 @@ export class KeyTable {
 
   /**
    * Notes the record's `keys`; false when it has none that count. Without `keep` only what the join
-   * reads of a record with explicit ids is kept, not the record.
+   * reads of a record with explicit ids is kept, not the record. `whenUntimed`: the time the join reads
+   * for a record that has none (a plain line: that of the line before it in its source).
    */
-  add(record: LogRecord, entries = record.keys, keep = true): boolean {
+  add(record: LogRecord, entries = record.keys, keep = true, whenUntimed = Number.NaN): boolean {
     if (!entries) return false;
     const index = this.records.length;
     const from = this.occRec.length;
@@ -147,7 +149,7 @@ export class KeyTable {
     }
     if (this.occRec.length === from) return false;
     this.#lines.push(record.line);
-    this.#times.push(timeMs(record));
+    this.#times.push(record.time ? timeMs(record) : whenUntimed);
     if (keep || record.traceId === undefined) {
       this.records.push(record);
       this.#slimRow.push(-1);
@@ -166,6 +168,10 @@ export class KeyTable {
     return this.records.length;
   }
 
+  #isText(key: number): boolean {
+    return this.fields[this.keyField[key]!] === TEXT_FIELD;
+  }
+
   /**
    * Reads each family under its alias root (`root[f]`, see aliases.ts): its fields and keys move there,
    * and keys of one value that now share a family become one key. Called once every record is added.
@@ -174,16 +180,19 @@ export class KeyTable {
     if (root.every((r, f) => r === f)) return;
     for (let f = 0; f < this.fieldFamily.length; f++)
       this.fieldFamily[f] = root[this.fieldFamily[f]!]!;
+    // One key per value; it keeps the name of a field a record wrote, not that of a plain line's text.
     const same = new Map<string, number>();
-    const into = new Int32Array(this.keyValue.length);
+    const canonicalOf: string[] = [];
     for (let k = 0; k < this.keyValue.length; k++) {
       const family = root[this.keyFamily[k]!]!;
       this.keyFamily[k] = family;
       const value = this.keyValue[k]!;
       const canonical = isIdShaped(value) ? value : `${family}=${value}`;
-      into[k] = same.get(canonical) ?? k;
-      if (!same.has(canonical)) same.set(canonical, k);
+      canonicalOf.push(canonical);
+      const kept = same.get(canonical);
+      if (kept === undefined || (this.#isText(kept) && !this.#isText(k))) same.set(canonical, k);
     }
+    const into = Int32Array.from(canonicalOf, (c) => same.get(c)!);
     // Occurrences come record by record: a record that named one value under two aliases keeps one.
     const occRec = this.occRec.data;
     const occKey = this.occKey.data;
