@@ -79,10 +79,16 @@ async function samples(system) {
   const model = learnCallModel(sets);
   const rows = [];
   for (const set of sets) {
-    for (const { span, candidates, x } of parentChoices(set, model)) {
+    for (const { span, candidates, features } of parentChoices(set, model)) {
       const right = rightOf(span.spanId);
       const k = candidates.findIndex((p) => p.spanId === right);
-      if (k >= 0 && candidates.length > 1) rows.push({ x, right: k, w: 1 });
+      if (k < 0 || candidates.length < 2) continue;
+      const x = candidates.map((_, j) => {
+        const row = new Float64Array(F);
+        features(j, row);
+        return row;
+      });
+      rows.push({ x, right: k, w: 1 });
     }
   }
   // Each system weighs the same in a fit, however many spans it has.

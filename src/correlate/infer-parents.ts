@@ -282,80 +282,99 @@ export const PARENT_FEATURES = [
   "it is internal work, this the latest incoming call of its service before it",
 ] as const;
 
-/** The latest line of `p` at or before t (time and message), if any. */
+/** The latest line of `p` at or before t (time and message), if any: its records are in time order. */
 function lineBefore(p: SpanDraft, t: number): { at: number; message: string } | undefined {
-  let best: { at: number; message: string } | undefined;
-  for (const r of p.records) {
-    if (!r.time || r.span) continue;
-    const at = toEpochMs(r.time);
-    if (at > t) break;
-    best = { at, message: r.message };
+  const records = p.records;
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const time = records[mid]!.time;
+    if (time && toEpochMs(time) <= t) lo = mid + 1;
+    else hi = mid;
   }
-  return best;
+  for (let k = lo - 1; k >= 0; k--) {
+    const r = records[k]!;
+    if (r.time && !r.span) return { at: toEpochMs(r.time), message: r.message };
+  }
+  return undefined;
 }
 
-function singleLine(p: SpanDraft): boolean {
-  return p.timing === "inferred" && firstMs(p) === lastMs(p);
-}
-
-/** Share of the calls into `callee` that `caller` made (0 when never seen). */
-function callerShare(model: CallModel, caller: string, callee: string): number {
+/** How many calls into `callee` the model saw, from any caller. */
+function callsInto(model: CallModel, callee: string): number {
   let total = 0;
   for (const row of model.calls.values()) total += row.get(callee) ?? 0;
-  return total === 0 ? 0 : (model.calls.get(caller)?.get(callee) ?? 0) / total;
+  return total;
 }
 
-/** The features of each candidate parent of `s`, in PARENT_FEATURES order. */
+/** Writes candidate k's features into `out`, in PARENT_FEATURES order. */
+export type CandidateFeatures = (k: number, out: Float64Array) => void;
+
+/**
+ * The features of the candidate parents of `s`, written row by row into a buffer of the caller's (a
+ * trace of many spans has millions of candidate rows: none is kept).
+ */
 export function candidateFeatures(
   model: CallModel,
   s: SpanDraft,
   candidates: SpanDraft[],
   root: SpanDraft | undefined,
   ruled: SpanDraft | undefined,
-): Float64Array[] {
+): CandidateFeatures {
   const t = firstMs(s);
   const end = lastMs(s);
-  const lines = candidates.map((p) => lineBefore(p, t));
+  const entry = isEntryLike(model, s);
+  const calls = callsInto(model, s.service);
+  // What each candidate's features read, worked out once.
+  const n = candidates.length;
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  const entryLike = new Uint8Array(n);
+  const lines = candidates.map((p, k) => {
+    first[k] = firstMs(p);
+    last[k] = lastMs(p);
+    entryLike[k] = isEntryLike(model, p) ? 1 : 0;
+    return lineBefore(p, t);
+  });
   let latest = Number.NEGATIVE_INFINITY;
   for (const l of lines) if (l && l.at > latest) latest = l.at;
-  const entry = isEntryLike(model, s);
-  const contains = (p: SpanDraft): boolean => firstMs(p) <= t && lastMs(p) >= end;
-  const innermost = (test: (p: SpanDraft) => boolean): SpanDraft | undefined => {
-    let best: SpanDraft | undefined;
-    for (const p of candidates) if (test(p) && (!best || firstMs(p) > firstMs(best))) best = p;
+  /** The candidate passing `test` that began last (-1 for none). */
+  const innermost = (test: (k: number) => boolean): number => {
+    let best = -1;
+    for (let k = 0; k < n; k++) if (test(k) && (best < 0 || first[k]! > first[best]!)) best = k;
     return best;
   };
+  const same = (k: number): boolean => candidates[k]!.service === s.service;
+  const open = (k: number): boolean => first[k]! <= t && t <= last[k]!;
+  const contains = (k: number): boolean => first[k]! <= t && last[k]! >= end;
   const container = innermost(contains);
-  const openest = innermost((p) => isOpenAt(p, t));
-  const sameBefore = innermost((p) => p.service === s.service && firstMs(p) <= t);
-  const receiver = entry
-    ? undefined
-    : innermost((p) => p.service === s.service && firstMs(p) <= t && isEntryLike(model, p));
-  return candidates.map((p, k) => {
+  const openest = innermost(open);
+  const sameBefore = innermost((k) => same(k) && first[k]! <= t);
+  const receiver = entry ? -1 : innermost((k) => same(k) && first[k]! <= t && entryLike[k] === 1);
+  return (k, out) => {
+    const p = candidates[k]!;
     const line = lines[k];
-    const same = p.service === s.service;
-    return Float64Array.from([
-      isOpenAt(p, t) ? 1 : 0,
-      contains(p) ? 1 : 0,
-      same ? 1 : 0,
-      callerShare(model, p.service, s.service),
-      line && announcesCall(model, p.service, line.message) ? 1 : 0,
-      line ? -Math.log2(1 + Math.max(0, t - line.at)) : -20,
-      p === root ? 1 : 0,
-      same && entry ? 1 : 0,
-      firstMs(p) > t ? 1 : 0,
-      // A single line says when a span began, not when it ended.
-      lastMs(p) < t && !singleLine(p) ? 1 : 0,
-      line && line.at === latest ? 1 : 0,
-      isEntryLike(model, p) ? 1 : 0,
-      p === ruled ? 1 : 0,
-      p === container ? 1 : 0,
-      p === openest ? 1 : 0,
-      singleLine(p) ? 1 : 0,
-      p === sameBefore ? 1 : 0,
-      p === receiver ? 1 : 0,
-    ]);
-  });
+    const single = p.timing === "inferred" && first[k] === last[k];
+    out[0] = open(k) ? 1 : 0;
+    out[1] = contains(k) ? 1 : 0;
+    out[2] = same(k) ? 1 : 0;
+    out[3] = calls === 0 ? 0 : (model.calls.get(p.service)?.get(s.service) ?? 0) / calls;
+    out[4] = line && announcesCall(model, p.service, line.message) ? 1 : 0;
+    out[5] = line ? -Math.log2(1 + Math.max(0, t - line.at)) : -20;
+    out[6] = p === root ? 1 : 0;
+    out[7] = same(k) && entry ? 1 : 0;
+    out[8] = first[k]! > t ? 1 : 0;
+    // A single line says when a span began, not when it ended.
+    out[9] = last[k]! < t && !single ? 1 : 0;
+    out[10] = line && line.at === latest ? 1 : 0;
+    out[11] = entryLike[k]!;
+    out[12] = p === ruled ? 1 : 0;
+    out[13] = k === container ? 1 : 0;
+    out[14] = k === openest ? 1 : 0;
+    out[15] = single ? 1 : 0;
+    out[16] = k === sameBefore ? 1 : 0;
+    out[17] = k === receiver ? 1 : 0;
+  };
 }
 
 /** Services seen calling `callee`, each with its share of the calls; weak callers (< 20% of the strongest) dropped. */
@@ -425,23 +444,22 @@ function ruleParent(
 }
 
 /** Each span of the set to nest (not the root, no stated parent) with its candidate parents. */
-export function parentChoices(
+export function* parentChoices(
   set: SpanSet,
   model: CallModel,
-): { span: SpanDraft; candidates: SpanDraft[]; x: Float64Array[] }[] {
+): Generator<{ span: SpanDraft; candidates: SpanDraft[]; features: CandidateFeatures }> {
   const spans = timeline(set);
   const root = chooseRoot(spans);
   const entered = new Set<string>(root ? [root.service] : []);
-  const out: { span: SpanDraft; candidates: SpanDraft[]; x: Float64Array[] }[] = [];
+  // One span at a time: a trace of many spans never holds every span's candidates at once.
   for (const [i, s] of spans.entries()) {
     const firstOfService = !entered.has(s.service);
     entered.add(s.service);
     if (s.parentSpanId || s === root) continue;
     const candidates = near(spans, i, WINDOW, root).filter((p) => p !== s);
     const ruled = ruleParent(model, s, candidates, root, firstOfService);
-    out.push({ span: s, candidates, x: candidateFeatures(model, s, candidates, root, ruled) });
+    yield { span: s, candidates, features: candidateFeatures(model, s, candidates, root, ruled) };
   }
-  return out;
 }
 
 /**
@@ -453,15 +471,22 @@ export function inferParents(
   model: CallModel,
   weights: readonly number[] = PARENT_WEIGHTS,
 ): void {
-  for (const { span, candidates, x } of parentChoices(set, model)) {
-    const scores = x.map((f) => {
+  const row = new Float64Array(PARENT_FEATURES.length);
+  for (const { span, candidates, features } of parentChoices(set, model)) {
+    if (candidates.length === 0) continue;
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    const scores = new Float64Array(candidates.length);
+    for (let k = 0; k < candidates.length; k++) {
+      features(k, row);
       let score = 0;
-      for (let i = 0; i < f.length; i++) score += weights[i]! * f[i]!;
-      return score;
-    });
-    if (scores.length === 0) continue;
-    const bestScore = Math.max(...scores);
-    const best = scores.indexOf(bestScore);
+      for (let i = 0; i < row.length; i++) score += weights[i]! * row[i]!;
+      scores[k] = score;
+      if (score > bestScore) {
+        best = k;
+        bestScore = score;
+      }
+    }
     // The model's probability of its choice among the candidates (a softmax over their scores).
     let sum = 0;
     for (const score of scores) sum += Math.exp(score - bestScore);
