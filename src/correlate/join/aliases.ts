@@ -27,8 +27,14 @@ export function findAliases(table: KeyTable, windowMs: number): Int32Array {
     if (keys) keys.push(k);
     else byValue.set(value, [k]);
   }
-  if (byValue.size === 0) return root;
-  const times = timesByKey(table);
+  // Only values seen in two fields or more can tie fields together: only their keys' times are read.
+  const wanted = new Set<number>();
+  for (const keys of byValue.values()) {
+    const family = table.keyFamily[keys[0]!]!;
+    if (keys.some((k) => table.keyFamily[k] !== family)) for (const k of keys) wanted.add(k);
+  }
+  if (wanted.size === 0) return root;
+  const times = timesByKey(table, wanted);
   const shared = new Map<number, number>();
   for (const keys of byValue.values()) {
     for (let i = 0; i < keys.length; i++) {
@@ -63,12 +69,13 @@ export function findAliases(table: KeyTable, windowMs: number): Int32Array {
   return root;
 }
 
-/** Sorted times (epoch ms) of each key's records. */
-function timesByKey(table: KeyTable): Map<number, Float64Array> {
+/** Sorted times (epoch ms) of the records of each wanted key. */
+function timesByKey(table: KeyTable, wanted: Set<number>): Map<number, Float64Array> {
   const lists = new Map<number, number[]>();
   const occKey = table.occKey.view();
   const occRec = table.occRec.view();
   for (let i = 0; i < occKey.length; i++) {
+    if (!wanted.has(occKey[i]!)) continue;
     const t = table.timeMsOf(occRec[i]!);
     if (Number.isNaN(t)) continue;
     const list = lists.get(occKey[i]!);
