@@ -13,9 +13,9 @@ const COARSE_SPREAD = 30;
 /** A field with this many times fewer values open at once than the busiest field lingers. */
 const COARSE_CONCURRENCY = 8;
 /**
- * A field whose values are each open for this share of the input or more, while the values of the
- * field most open at once are this many times less so, counts or pools (small ids restarting in every
- * operation): not an operation's id.
+ * A field whose values are each open for this share of the input or more, while those of the least open
+ * field are this many times less so, counts or pools (small ids restarting in every operation, a few
+ * users): not an operation's id.
  */
 const POOL_OPEN_SHARE = 0.5;
 const POOL_RATIO = 10;
@@ -117,8 +117,7 @@ function rejectCoarse(cl: Clusters, table: KeyTable): Typical {
   const lingering = (f: number): boolean =>
     typical.concurrency[f]! * COARSE_CONCURRENCY < busiest &&
     typical.count[f]! > COARSE_COUNT * Math.max(overall, 2);
-  const share = openShares(cl, table, typical);
-  typical.openShare.set(share);
+  const share = fillOpenShares(cl, table, typical);
   let leastOpen = Infinity;
   for (let f = 0; f < families; f++) if (share[f]! > 0) leastOpen = Math.min(leastOpen, share[f]!);
   const pooled = (f: number): boolean =>
@@ -141,12 +140,11 @@ function rejectCoarse(cl: Clusters, table: KeyTable): Typical {
 }
 
 /**
- * Per field with enough values to tell, the share of the input during which one of its values is open,
- * on average (0 for the others).
+ * Fills, per field with enough values to tell, the share of the input during which one of its values is
+ * open, on average (`typical.openShare`; 0 for the others), and returns it.
  */
-function openShares(cl: Clusters, table: KeyTable, typical: Typical): Float64Array {
-  const families = table.families.length;
-  const values = new Int32Array(families);
+function fillOpenShares(cl: Clusters, table: KeyTable, typical: Typical): Float64Array {
+  const values = new Int32Array(table.families.length);
   const seen = new Uint8Array(table.keyValue.length);
   for (let c = 0; c < cl.size; c++) {
     const k = cl.key[c]!;
@@ -154,8 +152,8 @@ function openShares(cl: Clusters, table: KeyTable, typical: Typical): Float64Arr
     seen[k] = 1;
     values[table.keyFamily[k]!]!++;
   }
-  const share = new Float64Array(families);
-  for (let f = 0; f < families; f++)
+  const share = typical.openShare;
+  for (let f = 0; f < values.length; f++)
     if (values[f]! >= MIN_EVIDENCE) share[f] = typical.concurrency[f]! / values[f]!;
   return share;
 }
