@@ -62,6 +62,8 @@ export class Correlator {
   /** Per source, the time of its latest record that had one: when its untimed plain lines were printed. */
   readonly #lastTime = new Map<string, number>();
   readonly #plain = new PlainLines();
+  /** Plain lines placed by the records around them, in input order. */
+  readonly #byPosition: Placement[] = [];
 
   constructor(settings: CorrelateSettings = {}) {
     this.#settings = settings;
@@ -87,7 +89,7 @@ export class Correlator {
     const byIds = this.#usesIds(record);
     const traceId = byIds ? this.#core.add(record, 0, named) : undefined;
     if (traceId === undefined) this.#rest.push(record);
-    this.#plain.note(record, traceId);
+    for (const p of this.#plain.note(record, traceId)) this.#byPosition.push(p);
     if (this.#mode !== "ids" && keys) this.#noteKeys(record, keys, named, byIds);
     if (record.time) this.#lastTime.set(record.source, timeMs(record));
   }
@@ -147,7 +149,7 @@ export class Correlator {
     };
     // Plain lines between two lines of one trace go there first: their neighbours say more than the
     // numbers they mention.
-    const byPosition = this.#plain.placements();
+    const byPosition = this.#byPosition;
     apply(byPosition);
     const taken = new Set(byPosition.map((p) => p.record));
     const free = (r: LogRecord): boolean => !taken.has(r);

@@ -12,10 +12,11 @@ interface Stream {
   waiting: LogRecord[];
 }
 
+const NONE: readonly Placement[] = Object.freeze([]);
+
 export class PlainLines {
   /** Source → service → its stream. */
   readonly #streams = new Map<string, Map<string, Stream>>();
-  readonly #placed: Placement[] = [];
 
   #streamOf(r: LogRecord): Stream {
     let byService = this.#streams.get(r.source);
@@ -32,28 +33,27 @@ export class PlainLines {
     return stream;
   }
 
-  /** Notes a record in its stream's order, with the trace its ids placed it in (if any). */
-  note(record: LogRecord, traceId: string | undefined): void {
+  /**
+   * Notes a record in its stream's order, with the trace its ids placed it in (if any); returns the
+   * plain lines this record's arrival places, in input order.
+   */
+  note(record: LogRecord, traceId: string | undefined): readonly Placement[] {
     const stream = this.#streamOf(record);
     if (record.plain) {
       if (stream.traceId !== undefined) stream.waiting.push(record);
-      return;
+      return NONE;
     }
+    let placed = NONE;
     if (stream.waiting.length > 0) {
       if (traceId !== undefined && traceId === stream.traceId) {
         // Between two lines of one span: that span; else the trace, in no span.
         const spanId = record.spanId === stream.spanId ? record.spanId : undefined;
-        for (const r of stream.waiting)
-          this.#placed.push({ record: r, traceId, spanId, via: "position" });
+        placed = stream.waiting.map((r) => ({ record: r, traceId, spanId, via: "position" }));
       }
       stream.waiting = [];
     }
     stream.traceId = traceId;
     stream.spanId = record.spanId;
-  }
-
-  /** The plain lines placed, in input order. */
-  placements(): readonly Placement[] {
-    return this.#placed;
+    return placed;
   }
 }

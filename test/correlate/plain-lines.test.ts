@@ -9,8 +9,9 @@ const B = "b".repeat(32);
 
 function run(steps: [LogRecord, string | undefined][]) {
   const plain = new PlainLines();
-  for (const [r, traceId] of steps) plain.note(r, traceId);
-  return plain.placements().map((p) => [p.record.message, p.traceId, p.spanId ?? "-"]);
+  return steps
+    .flatMap(([r, traceId]) => plain.note(r, traceId))
+    .map((p) => [p.record.message, p.traceId, p.spanId ?? "-"]);
 }
 
 const line = (message: string, spanId?: string, service = "svc"): LogRecord =>
