@@ -15,6 +15,7 @@ import { KeyTable } from "./join/key-table.js";
 import { describeJoin, foldTraces, hangUnderCallers, servicesOfTraces } from "./joined.js";
 import { SpanKeyNotes } from "./key-notes.js";
 import { applyPlacement, type Placement } from "./placement.js";
+import { PlainLines } from "./plain-lines.js";
 import { ServiceNamer } from "./service-name.js";
 import type { SpanSet } from "./spans.js";
 
@@ -72,6 +73,7 @@ export class LiveCorrelator {
   #joinedAt = Number.NEGATIVE_INFINITY;
   /** Records in no trace, handed out at the next tick. */
   #loose: LogRecord[] = [];
+  readonly #plain = new PlainLines();
   /** Records handed out in no trace so far. */
   unmatched = 0;
 
@@ -93,9 +95,11 @@ export class LiveCorrelator {
     const report = known === undefined ? undefined : this.#finished.get(known);
     if (report !== undefined) {
       if (report) this.#lateRecord(known!, record);
+      this.#plain.note(record, undefined);
       return [];
     }
     const id = byIds ? this.#core.add(record, now, named) : undefined;
+    this.#placeBetween(this.#plain.note(record, id));
     if (id === undefined) {
       if (this.#mode === "ids") this.#loose.push(record);
       else this.#waiting.push({ record, at: now });
@@ -118,6 +122,28 @@ export class LiveCorrelator {
       events.push(this.#finish(oldest, true, now));
     }
     return events;
+  }
+
+  /** Plain lines between two records of one open trace go there, unless a join round has taken them. */
+  #placeBetween(placements: readonly Placement[]): void {
+    if (placements.length === 0) return;
+    const wanted = new Set(placements.map((p) => p.record));
+    const found = new Set<LogRecord>();
+    const take = (r: LogRecord): boolean => {
+      if (!wanted.has(r)) return true;
+      found.add(r);
+      return false;
+    };
+    this.#waiting = this.#waiting.filter((w) => take(w.record));
+    this.#loose = this.#loose.filter(take);
+    for (const p of placements) {
+      if (!found.has(p.record)) continue;
+      const id = this.#core.traceOfId(p.traceId);
+      const record = p.record.service
+        ? p.record
+        : { ...p.record, service: this.#namer.fallback(p.record.source) };
+      this.#core.builderOf(id).add(applyPlacement(p, record, id));
+    }
   }
 
   #lateRecord(traceId: string, record: LogRecord): void {

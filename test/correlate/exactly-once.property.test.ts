@@ -421,7 +421,10 @@ const anyItem: fc.Arbitrary<Item> = fc.oneof(
   { arbitrary: plainLine, weight: 1 },
 );
 
-/** Only families whose every record carries a full trace id (a plain-text line carries none). */
+/**
+ * Families whose every record carries a full trace id, and plain lines (placed by the records around
+ * them, in batch as in follow).
+ */
 const tracedItems = [
   { arbitrary: otelLine, weight: 4 },
   { arbitrary: traceparentLine(true), weight: 2 },
@@ -429,6 +432,7 @@ const tracedItems = [
   { arbitrary: otlpLogsLine(true), weight: 2 },
   { arbitrary: pythonSpan, weight: 2 },
   { arbitrary: errorWithStack(true), weight: 1 },
+  { arbitrary: plainLine, weight: 1 },
 ];
 const tracedItem: fc.Arbitrary<Item> = fc.oneof(...tracedItems);
 /** The same, and Datadog lines whose trace id is only the lower 64 bits of another line's. */
