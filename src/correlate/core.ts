@@ -56,8 +56,9 @@ export class TraceCore {
   }
 
   /**
-   * Places a record by its ids and returns its trace, or undefined when no id places it. A record whose
-   * service is not named yet only reserves its place (see SpanBuilder.reserve).
+   * Places a record by its ids and returns its trace (the trace's own id string, one per trace however
+   * many records name it), or undefined when no id places it. A record whose service is not named yet
+   * only reserves its place (see SpanBuilder.reserve).
    */
   add(record: LogRecord, now = 0, named = true): string | undefined {
     let id = record.traceId;
@@ -84,7 +85,7 @@ export class TraceCore {
       t.exported = true;
       if (!record.parentSpanId) t.rootEnded = true;
     }
-    return id;
+    return t.builder.traceId;
   }
 
   /** The trace a record's ids placed it in, after merges (undefined when they placed it nowhere). */

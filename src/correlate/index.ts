@@ -90,7 +90,7 @@ export class Correlator {
     const traceId = byIds ? this.#core.add(record, 0, named) : undefined;
     if (traceId === undefined) this.#rest.push(record);
     for (const p of this.#plain.note(record, traceId)) this.#byPosition.push(p);
-    if (this.#mode !== "ids" && keys) this.#noteKeys(record, keys, named, byIds);
+    if (this.#mode !== "ids" && keys) this.#noteKeys(record, keys, named, traceId);
     if (record.time) this.#lastTime.set(record.source, timeMs(record));
   }
 
@@ -99,13 +99,19 @@ export class Correlator {
     return this.#mode !== "heuristic" || record.span !== undefined;
   }
 
-  #noteKeys(record: LogRecord, keys: readonly string[], named: boolean, byIds: boolean): void {
-    const traced = byIds && record.traceId !== undefined;
+  /** `traceId`: the trace the record's ids placed it in (the core's own string for it), if any. */
+  #noteKeys(
+    record: LogRecord,
+    keys: readonly string[],
+    named: boolean,
+    traceId: string | undefined,
+  ): void {
+    const traced = traceId !== undefined && record.traceId !== undefined;
     if (traced && !record.span && this.#notes.repeats(record.traceId!, record.spanId, keys)) return;
     // A record whose line is not kept leaves only its ids, service, origin and time. Not so a record
     // named late (its service is not known yet).
     const slim = !this.#keepRecords && named && traced && record.spanId !== undefined;
-    this.#keys.add(record, keys, !slim, this.#lastTime.get(record.source));
+    this.#keys.add(record, keys, !slim, this.#lastTime.get(record.source), traceId);
   }
 
   /** Each record that named no service, in its named form: its source's service. */

@@ -115,10 +115,17 @@ export class KeyTable {
 
   /**
    * Notes the record's `keys`; false when it has none that count. Without `keep` only what the join
-   * reads of a record with explicit ids is kept, not the record. `whenUntimed`: the time the join reads
-   * for a record that has none (a plain line: that of the line before it in its source).
+   * reads of a record with explicit ids is kept, not the record (`traceId`: its trace id as the core holds
+   * it, one string per trace). `whenUntimed`: the time the join reads for a record that has none (a
+   * plain line: that of the line before it in its source).
    */
-  add(record: LogRecord, entries = record.keys, keep = true, whenUntimed = Number.NaN): boolean {
+  add(
+    record: LogRecord,
+    entries = record.keys,
+    keep = true,
+    whenUntimed = Number.NaN,
+    traceId = record.traceId,
+  ): boolean {
     if (!entries) return false;
     const index = this.records.length;
     const from = this.occRec.length;
@@ -157,7 +164,7 @@ export class KeyTable {
     }
     this.records.push(undefined);
     this.#slimRow.push(this.#traceIds.length);
-    this.#traceIds.push(record.traceId);
+    this.#traceIds.push(traceId ?? record.traceId);
     this.#spanIds.push(record.spanId);
     this.#services.push(record.service);
     this.#sources.push(record.source);
