@@ -20,6 +20,9 @@ const MIN_NUMBER_DIGITS = 5;
 const LEADING_TIME =
   /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)\]?/;
 const LEVEL_WORD = /\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|PANIC)\b/;
+/** A level word right after the time (`INFO `, `[WARN] `, `ERROR: `), taken off the message with it. */
+const LEADING_LEVEL =
+  /^\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL|PANIC)\]?:?\s+/;
 /** Control characters other than tab: a binary line, not text anyone printed. */
 // eslint-disable-next-line no-control-regex -- looking for control characters is the point.
 const BINARY = /[\u0000-\u0008\u000b-\u001f\u007f]/;
@@ -32,14 +35,18 @@ export function decodeTextLine(
   line: number,
   options: { joinKeys?: boolean | undefined; timeMemo?: TimeMemo },
 ): RecordDraft | undefined {
-  const message = text.trim().slice(0, MAX_TEXT);
-  if (message === "" || BINARY.test(message)) return undefined;
-  const r: RecordDraft = { source, line, level: levelOf(message) ?? "info", message, plain: true };
-  const stamp = LEADING_TIME.exec(message)?.[1];
-  const time = stamp ? parseIsoInstant(stamp.replace(",", "."), options.timeMemo) : undefined;
+  const whole = text.trim().slice(0, MAX_TEXT);
+  if (whole === "" || BINARY.test(whole)) return undefined;
+  // A text logger's `time level message`: the time and level are read, the message is what follows.
+  const stamp = LEADING_TIME.exec(whole);
+  const time = stamp ? parseIsoInstant(stamp[1]!.replace(",", "."), options.timeMemo) : undefined;
+  const afterTime = time ? whole.slice(stamp![0].length).trimStart() : whole;
+  const level = LEADING_LEVEL.exec(afterTime);
+  const message = (level && time ? afterTime.slice(level[0].length) : afterTime) || whole;
+  const r: RecordDraft = { source, line, level: levelOf(whole) ?? "info", message, plain: true };
   if (time) r.time = time;
   if (options.joinKeys) {
-    const keys = idsIn(message);
+    const keys = idsIn(whole);
     if (keys.length > 0) r.keys = keys;
   }
   return r;

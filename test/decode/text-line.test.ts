@@ -16,11 +16,18 @@ describe("decodeTextLine", () => {
     });
   });
 
-  it("reads the time and level a text logger's line starts with", () => {
-    const r = decode("2026-11-30 12:00:01,250 [worker-3] ERROR job job_8f3k2a9x1 failed");
+  it("reads the time and level a text logger's line starts with; the message is what follows", () => {
+    const r = decode("2026-11-30 12:00:01,250 ERROR: job job_8f3k2a9x1 failed");
     expect(r?.level).toBe("error");
     expect(r?.time).toMatchObject({ ms: Date.UTC(2026, 10, 30, 12, 0, 1, 250) });
+    expect(r?.message).toBe("job job_8f3k2a9x1 failed");
     expect(r?.keys).toEqual(["text", "job_8f3k2a9x1"]);
+    // A level further in is read, and the message keeps everything after the time.
+    const threaded = decode("[2026-11-30T12:00:01Z] [worker-3] WARN slow call");
+    expect(threaded?.level).toBe("warn");
+    expect(threaded?.message).toBe("[worker-3] WARN slow call");
+    // Without a time, the line is the message, level word and all.
+    expect(decode("ERROR something broke")?.message).toBe("ERROR something broke");
   });
 
   it("takes ids and long numbers, not short numbers, words or dates", () => {

@@ -86,7 +86,7 @@ describe("decodeSource", () => {
     );
     expect(records.map((r) => [r.line, r.message, r.level, r.plain])).toEqual([
       [1, "ok", "info", undefined],
-      [3, "2026-11-30 12:00:01,250 WARNING retrying job job_8f3k2a9x1 (attempt 2)", "warn", true],
+      [3, "retrying job job_8f3k2a9x1 (attempt 2)", "warn", true],
       [4, "Agent B: Processing data received: 12345", "info", true],
     ]);
     expect(records[1]!.time).toMatchObject({ ms: Date.UTC(2026, 10, 30, 12, 0, 1, 250) });
