@@ -300,11 +300,18 @@ function lineBefore(p: SpanDraft, t: number): { at: number; message: string } | 
   return undefined;
 }
 
-/** How many calls into `callee` the model saw, from any caller. */
-function callsInto(model: CallModel, callee: string): number {
+/** Each service seen calling `callee`, with its share of the calls into it. */
+function callerShares(model: CallModel, callee: string): Map<string, number> {
+  const counts = new Map<string, number>();
   let total = 0;
-  for (const row of model.calls.values()) total += row.get(callee) ?? 0;
-  return total;
+  for (const [caller, row] of model.calls) {
+    const n = row.get(callee);
+    if (!n) continue;
+    counts.set(caller, n);
+    total += n;
+  }
+  for (const [caller, n] of counts) counts.set(caller, n / total);
+  return counts;
 }
 
 /** Writes candidate k's features into `out`, in PARENT_FEATURES order. */
@@ -320,11 +327,11 @@ export function candidateFeatures(
   candidates: SpanDraft[],
   root: SpanDraft | undefined,
   ruled: SpanDraft | undefined,
+  callers: Map<string, number>,
 ): CandidateFeatures {
   const t = firstMs(s);
   const end = lastMs(s);
   const entry = isEntryLike(model, s);
-  const calls = callsInto(model, s.service);
   // What each candidate's features read, worked out once.
   const n = candidates.length;
   const first = new Float64Array(n);
@@ -358,7 +365,7 @@ export function candidateFeatures(
     out[0] = open(k) ? 1 : 0;
     out[1] = contains(k) ? 1 : 0;
     out[2] = same(k) ? 1 : 0;
-    out[3] = calls === 0 ? 0 : (model.calls.get(p.service)?.get(s.service) ?? 0) / calls;
+    out[3] = callers.get(p.service) ?? 0;
     out[4] = line && announcesCall(model, p.service, line.message) ? 1 : 0;
     out[5] = line ? -Math.log2(1 + Math.max(0, t - line.at)) : -20;
     out[6] = p === root ? 1 : 0;
@@ -377,15 +384,10 @@ export function candidateFeatures(
   };
 }
 
-/** Services seen calling `callee`, each with its share of the calls; weak callers (< 20% of the strongest) dropped. */
-function likelyCallers(model: CallModel, callee: string): Set<string> {
-  const weights: [string, number][] = [];
-  for (const [caller, row] of model.calls) {
-    const n = row.get(callee);
-    if (n) weights.push([caller, n]);
-  }
-  const max = Math.max(0, ...weights.map(([, n]) => n));
-  return new Set(weights.filter(([, n]) => n >= 0.2 * max).map(([c]) => c));
+/** The callers among `shares` (callerShares) that make at least a fifth of the strongest one's calls. */
+function likelyCallers(shares: Map<string, number>): Set<string> {
+  const max = Math.max(0, ...shares.values());
+  return new Set([...shares].filter(([, share]) => share >= 0.2 * max).map(([c]) => c));
 }
 
 /** A caller that logged its first line only after the callee: the one whose activity overlaps the callee most. */
@@ -416,13 +418,14 @@ function ruleParent(
   around: SpanDraft[],
   root: SpanDraft | undefined,
   firstOfService: boolean,
+  shares: Map<string, number>,
 ): SpanDraft | undefined {
   const t = firstMs(s);
   const same = around.filter((p) => firstMs(p) <= t && p.service === s.service);
   // Work of the root's service before the root's own first line: the root is the one waiting for it.
   if (same.length === 0 && !firstOfService && root?.service === s.service) return root;
   if (firstOfService || same.length === 0 || isEntryLike(model, s)) {
-    const callers = likelyCallers(model, s.service);
+    const callers = likelyCallers(shares);
     const others = around.filter((p) => p.service !== s.service);
     const pool = others.filter((p) => callers.has(p.service));
     const candidates = pool.length > 0 ? pool : others;
@@ -457,8 +460,10 @@ export function* parentChoices(
     entered.add(s.service);
     if (s.parentSpanId || s === root) continue;
     const candidates = near(spans, i, WINDOW, root).filter((p) => p !== s);
-    const ruled = ruleParent(model, s, candidates, root, firstOfService);
-    yield { span: s, candidates, features: candidateFeatures(model, s, candidates, root, ruled) };
+    const shares = callerShares(model, s.service);
+    const ruled = ruleParent(model, s, candidates, root, firstOfService, shares);
+    const features = candidateFeatures(model, s, candidates, root, ruled, shares);
+    yield { span: s, candidates, features };
   }
 }
 
