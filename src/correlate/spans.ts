@@ -166,7 +166,6 @@ export class SpanBuilder {
   finish(): SpanSet {
     const { spans, loose } = this;
     for (const s of spans.values()) {
-      if (!isSorted(s.records)) s.records.sort(byTime);
       if (s.timing === "inferred") {
         // Log-only spans have no span record among theirs.
         s.name = firstLine(s.opening?.message ?? "");
@@ -197,6 +196,8 @@ export class SpanBuilder {
       if (this.keepRecords) callee.records.push(r);
       if (!r.span && isError(r)) callee.errorLogs++;
     }
+    // In time order, the records moved to their callee span above included.
+    for (const s of spans.values()) if (!isSorted(s.records)) s.records.sort(byTime);
     return { traceId: this.traceId, spans, loose: remaining };
   }
 }

@@ -200,6 +200,17 @@ describe("SpanBuilder: records that name only their caller's span", () => {
     expect(spans.get(S2)!.errorLogs).toBe(1);
   });
 
+  it("keeps the callee span's records in time order once the moved record is in", () => {
+    const received = rec({ traceId: T1, parentSpanId: S1, at: 5, service: "worker" });
+    const later = rec({ traceId: T1, spanId: S2, parentSpanId: S1, at: 9, service: "worker" });
+    const { spans } = build([
+      rec({ traceId: T1, spanId: S1, at: 0, service: "gateway" }),
+      later,
+      received,
+    ]).finish();
+    expect(spans.get(S2)!.records).toEqual([received, later]);
+  });
+
   it("leaves it loose when no callee of its service is there", () => {
     const received = rec({ traceId: T1, parentSpanId: S1, at: 5, service: "billing" });
     const { loose } = build([
